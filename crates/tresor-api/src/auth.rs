@@ -1,0 +1,101 @@
+//! Login, logout, the caller's own account and password changes.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zeroize::Zeroizing;
+
+use crate::UserView;
+
+/// A password as it travels in a request body. It serializes (a client must send it) but its `Debug` is
+/// redacted and its memory is wiped on drop. Servers turn it into a secret type at once.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = String, format = Password)]
+pub struct WirePassword(Zeroizing<String>);
+
+impl WirePassword {
+    pub fn new(password: impl Into<String>) -> Self {
+        Self(Zeroizing::new(password.into()))
+    }
+    /// The plaintext password; named so that every use is visible in review.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+    /// Moves the plaintext out, still zeroized on drop.
+    pub fn into_secret(self) -> Zeroizing<String> {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for WirePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WirePassword(<redacted>)")
+    }
+}
+
+/// The kind of client that opens a session; the server may allow or refuse each kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    Cli,
+    Web,
+    Api,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cli => "cli",
+            Self::Web => "web",
+            Self::Api => "api",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Account name (case-insensitive).
+    pub account: String,
+    pub password: WirePassword,
+    /// Which kind of client is logging in; defaults to `api`.
+    #[serde(default)]
+    pub client: Option<ClientKind>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// The bearer token: send it as `Authorization: Bearer <token>`. Shown once; the server keeps only its hash.
+    pub token: String,
+    pub session: SessionInfo,
+    /// When true, every request but changing the password, `GET /me` and logout answers
+    /// `password_change_required` until the password is changed.
+    pub password_change_required: bool,
+    pub user: UserView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub id: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339: the session ends at this time whatever happens.
+    pub expires_at: String,
+    /// Minutes without a request after which the session ends.
+    pub idle_timeout_minutes: u32,
+}
+
+/// The caller's own view of themselves.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserView,
+    pub session: SessionInfo,
+    pub password_change_required: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: WirePassword,
+    pub new_password: WirePassword,
+}

@@ -1,0 +1,106 @@
+//! The error body every failed request returns, and the stable machine-readable codes in it.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The body of every 4xx and 5xx response: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// A stable code for programs and a sentence for people. The message never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Stable error codes. New codes may be added; existing ones never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON.
+    MalformedJson,
+    /// The body is JSON but does not match the expected shape (unknown or missing field, wrong type).
+    InvalidBody,
+    /// A path or query parameter is malformed.
+    InvalidParameter,
+    /// The request is well-formed but a value breaks a rule (empty name, bad address, role combination…).
+    ValidationFailed,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The request has no JSON content type.
+    UnsupportedMediaType,
+    /// No session token, or one the server does not know, or one that expired or was revoked.
+    Unauthenticated,
+    /// Wrong account name or password (the same answer for both).
+    InvalidCredentials,
+    /// The account is deactivated.
+    AccountDisabled,
+    /// The caller's address is not allowed for this account.
+    AddressNotAllowed,
+    /// The caller must change the password before doing anything else.
+    PasswordChangeRequired,
+    /// The account may not change its own password.
+    PasswordChangeNotAllowed,
+    /// The caller lacks the server role or permission this needs.
+    Forbidden,
+    /// The built-in super administrator manages the server but cannot act as a client.
+    SuperAdminNotAClient,
+    /// No such object.
+    NotFound,
+    /// The method is not allowed on this path.
+    MethodNotAllowed,
+    /// A user or group with that name exists already.
+    DuplicateName,
+    /// The membership would make a group contain itself.
+    GroupCycle,
+    /// All licensed seats are taken.
+    SeatLimitReached,
+    /// The change conflicts with the current state (for example removing a membership that does not exist).
+    Conflict,
+    /// Too many requests.
+    RateLimited,
+    /// The server could not complete the request; details are in its log.
+    Internal,
+    /// The server is not ready (starting, sealed or its store is unreachable).
+    Unavailable,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "malformed_json",
+            Self::InvalidBody => "invalid_body",
+            Self::InvalidParameter => "invalid_parameter",
+            Self::ValidationFailed => "validation_failed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountDisabled => "account_disabled",
+            Self::AddressNotAllowed => "address_not_allowed",
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::PasswordChangeNotAllowed => "password_change_not_allowed",
+            Self::Forbidden => "forbidden",
+            Self::SuperAdminNotAClient => "super_admin_not_a_client",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::DuplicateName => "duplicate_name",
+            Self::GroupCycle => "group_cycle",
+            Self::SeatLimitReached => "seat_limit_reached",
+            Self::Conflict => "conflict",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,23 @@
+//! A typed async client of Tresor's REST API, used by the CLI, the mirror, the tests and the benchmarks.
+//!
+//! [`Client`] speaks the `tresor-api` types over HTTPS with one of three kinds of [`Trust`]: an ssh-style pin of
+//! the server's certificate (obtained on first use with [`fetch_fingerprint`]), a CA file, or plain HTTP for
+//! `http://` URLs. TLS is rustls with the aws-lc-rs provider, always chosen explicitly.
+//!
+//! API boundary: this crate knows HTTP and the wire types; it never interprets them beyond error mapping.
+
+mod client;
+mod error;
+mod fingerprint;
+mod routes;
+mod trust;
+
+pub use client::Client;
+pub use error::ClientError;
+pub use fingerprint::fetch_fingerprint;
+/// The URL type the client's base URL is parsed into.
+pub use reqwest::Url;
+pub use trust::{Trust, certificate_fingerprint, fingerprint_hex, parse_fingerprint};
+
+/// The wire types, re-exported so that users of the client need no second dependency.
+pub use tresor_api as api;

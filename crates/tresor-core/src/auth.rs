@@ -1,0 +1,333 @@
+//! Logging in and out, authenticating each request, and changing one's own password.
+//!
+//! Password hashing is the cost of a login and nothing else should be: [`PasswordWork`] runs Argon2id on the
+//! blocking pool with a bounded number of hashes at once, so a login storm queues instead of exhausting memory.
+//! Authenticating a request is a hash of the token and a lookup in a short-lived cache of sessions; the store is
+//! read when an entry is older than [`AuthSettings::cache_ttl`] and written when `last_seen` has moved by more
+//! than [`AuthSettings::touch_interval`].
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tresor_crypto::{PasswordHash, PasswordHasher, SecretString};
+
+use crate::accounts::{NamedRef, User};
+use crate::caller::Caller;
+use crate::clock::{Clock, Timestamp};
+use crate::error::CoreError;
+use crate::ids::{GroupId, SessionId, UserId};
+use crate::net::address_allowed;
+use crate::session::{ClientKind, EndReason, SessionRecord, SessionToken, token_hash};
+use crate::store::Store;
+use crate::validate;
+
+/// Session and password settings, from the server configuration.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// A session ends this long after login, whatever happens.
+    pub session_lifetime: Duration,
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// How long a node trusts its cached copy of a session and its user before reading the store again. This
+    /// bounds how late a change made through another node (a revoked session, a deactivated user) takes effect.
+    pub cache_ttl: Duration,
+    /// How far `last_seen` may run ahead of the stored value before it is written.
+    pub touch_interval: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_lifetime: Duration::from_secs(12 * 3600),
+            idle_timeout: Duration::from_secs(30 * 60),
+            cache_ttl: Duration::from_secs(5),
+            touch_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Argon2id off the async threads, a bounded number at a time.
+#[derive(Debug)]
+pub struct PasswordWork {
+    hasher: PasswordHasher,
+    permits: Semaphore,
+}
+
+impl PasswordWork {
+    /// `concurrency` hashes may run at once; each holds the configured Argon2 memory while it runs.
+    pub fn new(hasher: PasswordHasher, concurrency: usize) -> Self {
+        Self { hasher, permits: Semaphore::new(concurrency.max(1)) }
+    }
+
+    pub async fn hash(self: &Arc<Self>, password: SecretString) -> Result<PasswordHash, CoreError> {
+        let _permit = self.permits.acquire().await.map_err(|_| CoreError::Internal("hash pool closed".into()))?;
+        let me = Arc::clone(self);
+        tokio::task::spawn_blocking(move || me.hasher.hash(&password))
+            .await
+            .map_err(|_| CoreError::Internal("password hashing task failed".into()))?
+            .map_err(CoreError::from)
+    }
+
+    /// Verifies `password` against `hash`; with no hash (unknown account) does the same work against a dummy and
+    /// answers false, so that timing does not reveal whether an account exists.
+    pub async fn verify(self: &Arc<Self>, password: SecretString, hash: Option<String>) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else { return false };
+        let me = Arc::clone(self);
+        tokio::task::spawn_blocking(move || match hash {
+            Some(h) => me.hasher.verify(&password, &PasswordHash::from_phc(h)),
+            None => {
+                me.hasher.verify_dummy(&password);
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+}
+
+/// A successful login: the token is shown to the client once and never stored.
+#[derive(Debug)]
+pub struct LoginOutcome {
+    pub token: SessionToken,
+    pub session: SessionRecord,
+    pub user: User,
+    /// The groups the user is a direct member of.
+    pub groups: Vec<NamedRef<GroupId>>,
+}
+
+#[derive(Debug)]
+struct CachedSession {
+    session: Arc<SessionRecord>,
+    user: Arc<User>,
+    groups: Arc<Vec<NamedRef<GroupId>>>,
+    loaded_at: Timestamp,
+    last_seen: AtomicI64,
+    persisted_seen: AtomicI64,
+}
+
+#[derive(Debug)]
+pub struct AuthService {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    work: Arc<PasswordWork>,
+    settings: AuthSettings,
+    cache: RwLock<HashMap<[u8; 32], Arc<CachedSession>>>,
+}
+
+impl AuthService {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, work: Arc<PasswordWork>, settings: AuthSettings) -> Self {
+        Self { store, clock, work, settings, cache: RwLock::new(HashMap::new()) }
+    }
+
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    pub fn password_work(&self) -> &Arc<PasswordWork> {
+        &self.work
+    }
+
+    /// Checks the credentials and opens a session. Unknown account and wrong password give the same error after
+    /// the same work; the account's state is revealed only to someone who knows its password.
+    pub async fn login(
+        &self,
+        account: &str,
+        password: SecretString,
+        client: ClientKind,
+        address: IpAddr,
+    ) -> Result<LoginOutcome, CoreError> {
+        let user = if validate::plausible_account(account) { self.store.user_by_account(account).await? } else { None };
+        let hash = match &user {
+            Some(u) => self.store.password_hash(u.id).await?,
+            None => None,
+        };
+        let verified = self.work.verify(password, hash).await;
+        let user = match user {
+            Some(u) if verified => u,
+            _ => return Err(CoreError::InvalidCredentials),
+        };
+        if user.options.deactivated {
+            return Err(CoreError::AccountDisabled);
+        }
+        if !address_allowed(&user.allowed_addresses, address) {
+            return Err(CoreError::AddressNotAllowed(address));
+        }
+        let now = self.clock.now();
+        let token = SessionToken::generate()?;
+        let session = SessionRecord {
+            id: SessionId::random(),
+            token_hash: token.hash(),
+            user_id: user.id,
+            client,
+            address,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now.saturating_add(self.settings.session_lifetime),
+            ended_at: None,
+            end_reason: None,
+        };
+        self.store.insert_session(&session).await?;
+        let groups = self.store.user_groups(user.id).await?;
+        tracing::info!(user = %user.account, session = %session.id, client = client.as_str(), %address, "login");
+        Ok(LoginOutcome { token, session, user, groups })
+    }
+
+    /// Finds the live session a bearer token names. Every request goes through here.
+    pub async fn authenticate(&self, token: &str, address: IpAddr) -> Result<Caller, CoreError> {
+        let hash = token_hash(token);
+        let now = self.clock.now();
+        let cached = self.cache_read().get(&hash).cloned();
+        let entry = match cached {
+            Some(e) if now.since(e.loaded_at) < self.settings.cache_ttl => e,
+            stale => self.load(hash, now, stale.as_deref()).await?,
+        };
+        let last_seen = Timestamp::from_millis(entry.last_seen.load(Ordering::Relaxed));
+        if now >= entry.session.expires_at || now.since(last_seen) > self.settings.idle_timeout {
+            self.end(entry.session.id, hash, EndReason::Expired).await;
+            return Err(CoreError::Unauthenticated);
+        }
+        if !address_allowed(&entry.user.allowed_addresses, address) {
+            return Err(CoreError::AddressNotAllowed(address));
+        }
+        entry.last_seen.fetch_max(now.as_millis(), Ordering::Relaxed);
+        self.maybe_persist_last_seen(&entry, now);
+        Ok(Caller { session: entry.session.clone(), user: entry.user.clone(), groups: entry.groups.clone(), address })
+    }
+
+    async fn load(
+        &self,
+        hash: [u8; 32],
+        now: Timestamp,
+        stale: Option<&CachedSession>,
+    ) -> Result<Arc<CachedSession>, CoreError> {
+        let session = match self.store.session_by_token_hash(&hash).await? {
+            Some(s) if s.ended_at.is_none() => s,
+            _ => {
+                self.cache_write().remove(&hash);
+                return Err(CoreError::Unauthenticated);
+            }
+        };
+        let user = match self.store.user(session.user_id).await? {
+            Some(u) if !u.options.deactivated => u,
+            _ => {
+                self.end(session.id, hash, EndReason::AccountChanged).await;
+                return Err(CoreError::Unauthenticated);
+            }
+        };
+        let groups = self.store.user_groups(user.id).await?;
+        let seen = stale.map_or(0, |s| s.last_seen.load(Ordering::Relaxed)).max(session.last_seen_at.as_millis());
+        let entry = Arc::new(CachedSession {
+            last_seen: AtomicI64::new(seen),
+            persisted_seen: AtomicI64::new(session.last_seen_at.as_millis()),
+            session: Arc::new(session),
+            user: Arc::new(user),
+            groups: Arc::new(groups),
+            loaded_at: now,
+        });
+        let mut cache = self.cache_write();
+        if cache.len() > 4096 {
+            // Drop what cannot be used any more, so that the cache holds live sessions only.
+            cache.retain(|_, e| now < e.session.expires_at && now.since(e.loaded_at) < self.settings.idle_timeout);
+        }
+        cache.insert(hash, Arc::clone(&entry));
+        Ok(entry)
+    }
+
+    fn maybe_persist_last_seen(&self, entry: &CachedSession, now: Timestamp) {
+        let persisted = entry.persisted_seen.load(Ordering::Relaxed);
+        if now.since(Timestamp::from_millis(persisted)) < self.settings.touch_interval {
+            return;
+        }
+        if entry
+            .persisted_seen
+            .compare_exchange(persisted, now.as_millis(), Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return; // another request is writing it
+        }
+        let store = Arc::clone(&self.store);
+        let id = entry.session.id;
+        tokio::spawn(async move {
+            if let Err(e) = store.touch_session(id, now).await {
+                tracing::warn!(session = %id, error = %e, "could not record session activity");
+            }
+        });
+    }
+
+    async fn end(&self, id: SessionId, hash: [u8; 32], reason: EndReason) {
+        self.cache_write().remove(&hash);
+        if let Err(e) = self.store.end_session(id, reason, self.clock.now()).await {
+            tracing::warn!(session = %id, error = %e, "could not end session");
+        }
+    }
+
+    /// Ends the caller's own session.
+    pub async fn logout(&self, caller: &Caller) -> Result<(), CoreError> {
+        self.cache_write().remove(&caller.session.token_hash);
+        self.store.end_session(caller.session.id, EndReason::Logout, self.clock.now()).await?;
+        tracing::info!(user = %caller.user.account, session = %caller.session.id, "logout");
+        Ok(())
+    }
+
+    /// Ends one session by id (an administrator's disconnect); returns whether it was live.
+    pub async fn end_session(&self, id: SessionId, reason: EndReason) -> Result<bool, CoreError> {
+        self.cache_write().retain(|_, e| e.session.id != id);
+        Ok(self.store.end_session(id, reason, self.clock.now()).await?)
+    }
+
+    /// Ends every session of a user, after a change that must take effect at once (deactivation, deletion,
+    /// password reset by an administrator).
+    pub async fn end_user_sessions(&self, user: UserId, reason: EndReason) -> Result<u64, CoreError> {
+        self.forget_user(user);
+        Ok(self.store.end_user_sessions(user, reason, self.clock.now()).await?)
+    }
+
+    /// Drops every cached session, after a change that may touch many users (a group renamed or deleted).
+    pub fn forget_all(&self) {
+        self.cache_write().clear();
+    }
+
+    /// Drops cached copies of a user's sessions so that the next request reads the changed account.
+    pub fn forget_user(&self, user: UserId) {
+        self.cache_write().retain(|_, e| e.user.id != user);
+    }
+
+    /// Changes the caller's own password (seed manual, Account options: "user may not change password", "user must
+    /// change password at next logon"; the latter wins when both are set, or the account could never log in).
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        current: SecretString,
+        new: SecretString,
+    ) -> Result<(), CoreError> {
+        let options = caller.user.options;
+        if options.may_not_change_password && !options.must_change_password {
+            return Err(CoreError::PasswordChangeNotAllowed);
+        }
+        validate::new_password(&new)?;
+        if current.expose_secret() == new.expose_secret() {
+            return Err(CoreError::Validation("the new password must differ from the current one".into()));
+        }
+        let hash = self.store.password_hash(caller.user.id).await?;
+        if !self.work.verify(current, hash).await {
+            return Err(CoreError::InvalidCredentials);
+        }
+        let new_hash = self.work.hash(new).await?;
+        self.store.set_password_hash(caller.user.id, new_hash.as_str(), false, self.clock.now()).await?;
+        self.forget_user(caller.user.id);
+        tracing::info!(user = %caller.user.account, "password changed");
+        Ok(())
+    }
+
+    fn cache_read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<[u8; 32], Arc<CachedSession>>> {
+        self.cache.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn cache_write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<[u8; 32], Arc<CachedSession>>> {
+        self.cache.write().unwrap_or_else(|e| e.into_inner())
+    }
+}

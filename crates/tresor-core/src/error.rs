@@ -1,0 +1,69 @@
+//! The domain's error: what went wrong, in terms a caller can act on. The HTTP layer maps each variant to one
+//! status and one stable code; nothing here mentions HTTP.
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{0}")]
+    Validation(String),
+    #[error("no session, or the session has ended; log in again")]
+    Unauthenticated,
+    #[error("wrong account name or password")]
+    InvalidCredentials,
+    #[error("this account is deactivated; an administrator can reactivate it")]
+    AccountDisabled,
+    #[error("connections to this account are not allowed from {0}")]
+    AddressNotAllowed(std::net::IpAddr),
+    #[error("the password must be changed before anything else")]
+    PasswordChangeRequired,
+    #[error("this account may not change its password")]
+    PasswordChangeNotAllowed,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the built-in super administrator manages the server but cannot act as a client")]
+    SuperAdminNotAClient,
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{0}")]
+    Duplicate(String),
+    #[error("{0}")]
+    GroupCycle(String),
+    #[error("all {licensed} licensed seats are taken; without a licence the server allows at most 3 users")]
+    SeatLimitReached { licensed: u64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the store is unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("the master key does not belong to this store: start the server with the key file it was created with")]
+    MasterKeyMismatch,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl CoreError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound { what: what.into() }
+    }
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate(what) => CoreError::Duplicate(format!("{what} already exists")),
+            StoreError::NotFound(what) => CoreError::NotFound { what },
+            StoreError::SeatLimit { licensed } => CoreError::SeatLimitReached { licensed },
+            StoreError::WouldCycle => {
+                CoreError::GroupCycle("that membership would make a group contain itself".to_owned())
+            }
+            e @ StoreError::Unavailable(_) => CoreError::Unavailable(e),
+            other => CoreError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tresor_crypto::CryptoError> for CoreError {
+    fn from(e: tresor_crypto::CryptoError) -> Self {
+        CoreError::Internal(e.to_string())
+    }
+}

@@ -1,0 +1,28 @@
+//! Tresor's domain and its use cases, free of HTTP, SQL and HTML.
+//!
+//! The services here ([`AuthService`], [`AccountService`], [`ServerService`]) hold every rule of accounts, groups,
+//! roles and sessions. They reach the outside world only through ports: [`Store`] for persistence and [`Clock`] for
+//! time. Adapters (the SQL stores, the HTTP layer) implement or call them; nothing here knows they exist.
+
+pub mod accounts;
+pub mod auth;
+pub mod caller;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod keyring;
+pub mod net;
+pub mod server;
+pub mod session;
+pub mod store;
+mod validate;
+
+pub use accounts::{AccountService, Group, GroupPatch, NewGroup, NewUser, Role, RoleSet, User, UserPatch};
+pub use auth::{AuthService, AuthSettings, LoginOutcome, PasswordWork};
+pub use caller::{Caller, Capability, ManageAccounts, ManageSessions, ViewServer};
+pub use clock::{Clock, SystemClock, Timestamp};
+pub use error::CoreError;
+pub use ids::{GroupId, SessionId, UserId};
+pub use keyring::Keyring;
+pub use server::{ServerService, ServerSnapshot};
+pub use store::{Store, StoreError};

@@ -1,0 +1,75 @@
+//! The one mapping from failures to HTTP: each domain error becomes one status and one stable code. Internal
+//! details go to the log, never to the client.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use tresor_api::{ErrorBody, ErrorCode, ErrorDetail};
+use tresor_core::CoreError;
+
+/// A failed request: status, code and a message safe to show.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        use StatusCode as S;
+        let (status, code) = match &e {
+            CoreError::Validation(_) => (S::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
+            CoreError::Unauthenticated => (S::UNAUTHORIZED, ErrorCode::Unauthenticated),
+            CoreError::InvalidCredentials => (S::UNAUTHORIZED, ErrorCode::InvalidCredentials),
+            CoreError::AccountDisabled => (S::FORBIDDEN, ErrorCode::AccountDisabled),
+            CoreError::AddressNotAllowed(_) => (S::FORBIDDEN, ErrorCode::AddressNotAllowed),
+            CoreError::PasswordChangeRequired => (S::FORBIDDEN, ErrorCode::PasswordChangeRequired),
+            CoreError::PasswordChangeNotAllowed => (S::FORBIDDEN, ErrorCode::PasswordChangeNotAllowed),
+            CoreError::Forbidden(_) => (S::FORBIDDEN, ErrorCode::Forbidden),
+            CoreError::SuperAdminNotAClient => (S::FORBIDDEN, ErrorCode::SuperAdminNotAClient),
+            CoreError::NotFound { .. } => (S::NOT_FOUND, ErrorCode::NotFound),
+            CoreError::Duplicate(_) => (S::CONFLICT, ErrorCode::DuplicateName),
+            CoreError::GroupCycle(_) => (S::UNPROCESSABLE_ENTITY, ErrorCode::GroupCycle),
+            CoreError::SeatLimitReached { .. } => (S::CONFLICT, ErrorCode::SeatLimitReached),
+            CoreError::Conflict(_) => (S::CONFLICT, ErrorCode::Conflict),
+            CoreError::Unavailable(_) => (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            CoreError::MasterKeyMismatch | CoreError::Internal(_) => (S::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        };
+        let message = match status {
+            S::INTERNAL_SERVER_ERROR => {
+                tracing::error!(error = %e, "request failed");
+                "the server could not complete the request; the details are in its log".to_owned()
+            }
+            S::SERVICE_UNAVAILABLE => {
+                tracing::warn!(error = ?e, "store unavailable");
+                e.to_string()
+            }
+            _ => e.to_string(),
+        };
+        Self { status, code, message }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message } };
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,206 @@
+//! Extractors: each one validates one part of a request at the edge and names what a route needs. A route that
+//! takes `Require<ManageAccounts>` cannot run for a caller without that capability.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::body::Bytes;
+use http::request::Parts;
+use http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use tresor_api::ErrorCode;
+use tresor_core::{Caller, Capability};
+
+use crate::{ApiError, AppState};
+
+/// A JSON body, refused with a stable code when it is not JSON (`malformed_json`), does not fit the expected
+/// shape (`invalid_body`), is too large (`payload_too_large`) or is not labelled JSON (`unsupported_media_type`).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+                "the body must be JSON with Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "the body is too large")
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedJson, "the body could not be read")
+            }
+        })?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(json_error)
+    }
+}
+
+fn json_error(e: serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON (line {}, column {})", e.line(), e.column()),
+        ),
+        Category::Data => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidBody, redact_serde(&e.to_string())),
+    }
+}
+
+/// serde quotes offending string values in its messages ("invalid type: string \"hunter2\", expected …"). A value
+/// may be a password sent in the wrong field, so quoted values are cut out; field names (in backticks) stay.
+fn redact_serde(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut in_quotes = false;
+    for c in msg.chars() {
+        match (c, in_quotes) {
+            ('"', false) => {
+                in_quotes = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                in_quotes = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    format!("the body does not match the expected shape: {out}")
+}
+
+/// Query parameters, refused with `invalid_parameter`.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state).await.map(|Query(q)| ApiQuery(q)).map_err(|e: QueryRejection| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidParameter,
+                format!("invalid query: {}", redact_serde(&e.body_text()).trim_start_matches("the body does not match the expected shape: ")),
+            )
+        })
+    }
+}
+
+/// Path parameters, refused with `invalid_parameter`.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state).await.map(|Path(p)| ApiPath(p)).map_err(|_: PathRejection| {
+            ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, "a path parameter is malformed")
+        })
+    }
+}
+
+/// The address of the peer that sent the request.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientAddr(addr))
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "log in first: no bearer token was sent")
+        })
+}
+
+async fn caller(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let ClientAddr(addr) = ClientAddr::from_request_parts(parts, state).await?;
+    let token = bearer(parts)?;
+    Ok(state.auth.authenticate(token, addr).await?)
+}
+
+/// Any live session, including one that must change its password first. Only for logout, `GET /me` and
+/// changing the password.
+#[derive(Debug)]
+pub struct AnySession(pub Caller);
+
+impl FromRequestParts<AppState> for AnySession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        caller(parts, state).await.map(AnySession)
+    }
+}
+
+/// A live session ready for work: its password need not be changed first.
+#[derive(Debug)]
+pub struct Authenticated(pub Caller);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Authenticated(caller(parts, state).await?.ready()?))
+    }
+}
+
+/// A ready caller holding capability `C`.
+#[derive(Debug)]
+pub struct Require<C>(pub C);
+
+impl<C: Capability> FromRequestParts<AppState> for Require<C> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Authenticated(caller) = Authenticated::from_request_parts(parts, state).await?;
+        Ok(Require(caller.require::<C>()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_serde;
+
+    #[test]
+    fn quoted_values_never_reach_the_message() {
+        let m = redact_serde("invalid type: string \"hunter2\", expected a boolean at line 1 column 30");
+        assert!(!m.contains("hunter2"), "{m}");
+        assert!(m.contains("expected a boolean"), "{m}");
+        let m = redact_serde("unknown field `pasword`, expected one of `account`, `password`");
+        assert!(m.contains("`pasword`"), "{m}");
+    }
+}

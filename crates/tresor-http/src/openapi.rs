@@ -1,0 +1,51 @@
+//! The OpenAPI document, generated from the handlers' annotations and the `tresor-api` types, so that it cannot
+//! drift from the code.
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tresor API", description = "The REST API of Tresor, a self-hosted team password server."),
+    paths(
+        routes::auth::login, routes::auth::logout, routes::auth::me, routes::auth::change_password,
+        routes::server::info, routes::server::sessions, routes::server::disconnect, routes::server::health,
+        routes::server::openapi,
+        routes::users::list, routes::users::create, routes::users::show, routes::users::update,
+        routes::users::delete, routes::users::set_password,
+        routes::groups::list, routes::groups::create, routes::groups::show, routes::groups::update,
+        routes::groups::delete, routes::groups::add_user, routes::groups::remove_user, routes::groups::add_group,
+        routes::groups::remove_group,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Logging in and out, the caller's own account"),
+        (name = "users", description = "Users (Account Administrator)"),
+        (name = "groups", description = "Groups and their members (Account Administrator)"),
+        (name = "server", description = "The server itself"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The document as JSON, built once.
+pub fn openapi_json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = ApiDoc::openapi();
+        doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        doc.to_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    })
+}

@@ -1,0 +1,71 @@
+//! The router: every route, its middleware, and the JSON answers for unknown paths and methods.
+
+pub(crate) mod auth;
+pub(crate) mod groups;
+pub(crate) mod server;
+pub(crate) mod users;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use http::{HeaderValue, StatusCode, header};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tresor_api::{ErrorCode, ListQuery};
+use tresor_core::store::ListFilter;
+
+use crate::{ApiError, AppState};
+
+/// Largest JSON body the API accepts.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/me/password", put(auth::change_password))
+        .route("/admin/info", get(server::info))
+        .route("/admin/sessions", get(server::sessions))
+        .route("/admin/sessions/{id}", axum::routing::delete(server::disconnect))
+        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users/{user}", get(users::show).patch(users::update).delete(users::delete))
+        .route("/admin/users/{user}/password", put(users::set_password))
+        .route("/admin/groups", get(groups::list).post(groups::create))
+        .route("/admin/groups/{group}", get(groups::show).patch(groups::update).delete(groups::delete))
+        .route("/admin/groups/{group}/members/users/{user}", put(groups::add_user).delete(groups::remove_user))
+        .route("/admin/groups/{group}/members/groups/{member}", put(groups::add_group).delete(groups::remove_group))
+        .route("/openapi.json", get(server::openapi));
+    Router::new()
+        .nest(tresor_api::API_PREFIX, api)
+        .route("/healthz", get(server::health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "this method is not allowed here")
+}
+
+/// Paging defaults and bounds, checked at the edge.
+fn list_filter(q: ListQuery) -> Result<ListFilter, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, "limit must be 1 to 1000"));
+    }
+    if q.q.as_ref().is_some_and(|s| s.chars().count() > 256) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, "q is longer than 256 characters"));
+    }
+    Ok(ListFilter { q: q.q.filter(|s| !s.is_empty()), offset: q.offset.unwrap_or(0), limit })
+}

@@ -1,0 +1,60 @@
+//! The SQLite engine: opens a database file with durable settings on every connection and migrates it. The
+//! queries themselves are `tresor-store-sql`'s, shared with PostgreSQL.
+
+use std::path::Path;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Executor};
+use tresor_core::StoreError;
+use tresor_store_sql::{EmbeddedMigration, Engine, Migrator, SqlStore, driver_error, schema};
+
+/// Connections in the pool. SQLite runs one writer at a time; readers run beside it in WAL mode.
+pub const MAX_CONNECTIONS: u32 = 8;
+
+/// Set on every connection as it opens (DESIGN §5: an acknowledged write survives a crash or power loss).
+pub const PRAGMAS: [&str; 4] = [
+    // Readers do not block the writer, nor the writer readers.
+    "PRAGMA journal_mode = WAL",
+    // Sync the WAL at every commit: WAL's usual NORMAL can lose the last commits on power loss.
+    "PRAGMA synchronous = FULL",
+    // The schema's ON DELETE CASCADE relies on it; SQLite leaves it off per connection by default.
+    "PRAGMA foreign_keys = ON",
+    // Wait for the write lock rather than failing at once.
+    "PRAGMA busy_timeout = 5000",
+];
+
+/// The schema history, append-only; the same versions as `tresor-store-postgres`.
+const MIGRATIONS: &[EmbeddedMigration] =
+    &[EmbeddedMigration { version: 1, description: "accounts", sql: include_str!("../migrations/0001_accounts.sql") }];
+
+/// The embedded migrations of this engine.
+pub fn migrator() -> Migrator {
+    tresor_store_sql::migrator(MIGRATIONS)
+}
+
+/// Opens (creating it if missing) the database file at `path` and brings its schema up to date. Fails with
+/// [`StoreError::SchemaTooNew`] when a newer Tresor has migrated it. The directory must exist.
+pub async fn open(path: &Path) -> Result<SqlStore, StoreError> {
+    sqlx::any::install_default_drivers();
+    let fail = |e| driver_error(Engine::Sqlite, e);
+    // The `Any` driver takes a URL; SQLite's own options build it, percent-encoding the path.
+    let url = SqliteConnectOptions::new().filename(path).create_if_missing(true).to_url_lossy();
+    let options = AnyConnectOptions::from_url(&url).map_err(fail)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                for pragma in PRAGMAS {
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(fail)?;
+    schema::migrate(&pool, Engine::Sqlite, &migrator()).await?;
+    tracing::debug!(path = %path.display(), "SQLite store open");
+    Ok(SqlStore::new(pool, Engine::Sqlite))
+}

@@ -1,0 +1,27 @@
+//! The contract cases, by the part of the port they exercise. Each takes a fresh [`TestDb`](crate::TestDb).
+
+mod groups;
+mod listing;
+mod server;
+mod sessions;
+mod users;
+
+pub use groups::*;
+pub use listing::*;
+pub use server::*;
+pub use sessions::*;
+pub use users::*;
+
+use tresor_core::StoreError;
+
+/// Asserts the error's kind, and that no password verifier leaked into its text.
+#[track_caller]
+pub(crate) fn assert_err<T: std::fmt::Debug>(result: Result<T, StoreError>, expected: impl Fn(&StoreError) -> bool) {
+    match result {
+        Err(e) => {
+            assert!(expected(&e), "unexpected error: {e:?}");
+            assert!(!e.to_string().contains(crate::sample::HASH), "a password verifier leaked into {e}");
+        }
+        Ok(v) => panic!("expected an error, got Ok({v:?})"),
+    }
+}

@@ -1,0 +1,52 @@
+//! The store contract suite: what every [`Store`](tresor_core::Store) must do, written once and run on each
+//! engine by [`contract_suite!`] (see `tests/sqlite.rs` and `tests/postgres.rs`).
+//!
+//! A case is an `async fn(TestDb)` in [`cases`]; it uses the store through `Arc<dyn Store>`, exactly as the
+//! services do. Adding a case means writing it and naming it once in [`contract_suite!`].
+
+// Test support: a failed expectation is a panic with a message, which is what a test wants.
+#![allow(clippy::unwrap_used)]
+
+pub mod cases;
+mod fixtures;
+pub mod sample;
+
+pub use fixtures::{TestDb, postgres, run, sqlite};
+
+/// Stamps one `#[tokio::test]` per contract case, each on a fresh database from `$open` (a path to an
+/// `async fn() -> Option<TestDb>`; `None` skips).
+#[macro_export]
+macro_rules! contract_suite {
+    ($open:path) => {
+        $crate::contract_suite!(@cases $open;
+            ping_and_engine_name,
+            user_insert_and_lookup,
+            user_fields_round_trip,
+            user_insert_with_memberships,
+            seat_limit_is_enforced,
+            concurrent_inserts_cannot_overshoot_seats,
+            user_update_and_membership_replacement,
+            user_delete_cascades,
+            password_hash_set_and_get,
+            group_crud,
+            user_memberships,
+            group_memberships,
+            cycles_are_refused_through_the_check,
+            concurrent_opposite_additions_cannot_cycle,
+            session_lifecycle,
+            end_user_sessions_and_live_listing,
+            settings_insert_if_absent,
+            user_listing_filters_pages_and_escapes,
+            group_listing_filters_pages_and_escapes,
+            schema_newer_than_known_is_refused,
+        );
+    };
+    (@cases $open:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                $crate::run($open, $crate::cases::$case).await;
+            }
+        )*
+    };
+}

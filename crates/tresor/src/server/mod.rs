@@ -1,0 +1,215 @@
+//! `tresor server`: from configuration to a listening server. [`start`] does the work and returns a handle (the
+//! test kit uses it in-process); [`run`] adds the banner, signals and logging for the command line.
+
+mod certs;
+mod keys;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tresor_core::{
+    AccountService, AuthService, Clock, Keyring, PasswordWork, ServerService, Store, SystemClock,
+};
+use tresor_crypto::{PasswordHasher, SecretString};
+use tresor_http::{AppState, ServerIdentity};
+
+use crate::config::{Overrides, ServerConfig, StoreChoice, TlsChoice};
+
+/// `tresor server`.
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+/// A server that is up and listening.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub addrs: Vec<SocketAddr>,
+    /// `https://127.0.0.1:8714` and so on, one per listener.
+    pub urls: Vec<String>,
+    /// SHA-256 of the server certificate, when TLS is on.
+    pub fingerprint: Option<[u8; 32]>,
+    /// The generated CA certificate, for clients that prefer `--ca-cert` to pinning.
+    pub ca_cert: Option<PathBuf>,
+    /// The super administrator's one-time password, on the first start only.
+    pub admin_password: Option<SecretString>,
+    /// What this start created (key file, certificates), for the banner.
+    pub created: Vec<String>,
+    pub store_engine: &'static str,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, and returns when the server is down.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Prepares the data directory, keys, certificates and store, and starts listening.
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    let mut created = Vec::new();
+    keys::ensure_data_dir(&config.data_dir)?;
+    let (master, new_key) = keys::load_or_create_master_key(&config.master_key_file)?;
+    if new_key {
+        created.push(format!("master key {} (keep a copy apart from backups)", config.master_key_file.display()));
+    }
+
+    let (tls, fingerprint, ca_cert) = match &config.tls {
+        TlsChoice::Off => (None, None, None),
+        TlsChoice::Files { cert, key } => {
+            crate::config::ensure_private(key)?;
+            (Some(tresor_http::tls::server_config(cert, key)?), Some(certs::leaf_fingerprint(cert)?), None)
+        }
+        TlsChoice::Generated { names } => {
+            let files = certs::TlsFiles::in_dir(&config.data_dir);
+            let issued = certs::ensure(&files, &certs::certificate_names(names))?;
+            match issued {
+                certs::Issued::CaAndServerCertificate => {
+                    created.push(format!("TLS CA {} and server certificate", files.ca_cert.display()));
+                }
+                certs::Issued::ServerCertificate => created.push("a new TLS server certificate".to_owned()),
+                certs::Issued::Nothing => {}
+            }
+            let tls = tresor_http::tls::server_config(&files.chain, &files.key)?;
+            (Some(tls), Some(certs::leaf_fingerprint(&files.chain)?), Some(files.ca_cert.clone()))
+        }
+    };
+
+    let store: Arc<dyn Store> = match &config.store {
+        StoreChoice::Sqlite(path) => Arc::new(
+            tresor_store_sqlite::open(path).await.with_context(|| format!("cannot open {}", path.display()))?,
+        ),
+        StoreChoice::Postgres(url) => {
+            Arc::new(tresor_store_postgres::open(url).await.context("cannot open the PostgreSQL database")?)
+        }
+    };
+    Keyring::bind(master, store.as_ref()).await?;
+
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let hasher = PasswordHasher::new(config.argon2)?;
+    let work = Arc::new(PasswordWork::new(hasher, config.hash_concurrency));
+    let auth = Arc::new(AuthService::new(Arc::clone(&store), Arc::clone(&clock), work, config.auth.clone()));
+    let accounts =
+        Arc::new(AccountService::new(Arc::clone(&store), Arc::clone(&clock), Arc::clone(&auth), config.seats));
+    let server =
+        Arc::new(ServerService::new(Arc::clone(&store), Arc::clone(&clock), config.seats, config.auth.idle_timeout));
+    let admin_password = accounts.ensure_super_admin().await?;
+    server.record_start().await?;
+
+    let mut listeners = Vec::new();
+    for addr in &config.listen {
+        listeners.push(tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?);
+    }
+    let addrs = tresor_http::serve::local_addrs(&listeners);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let urls = addrs.iter().map(|a| format!("{scheme}://{a}")).collect();
+    let identity = ServerIdentity {
+        addresses: addrs.iter().map(|a| a.ip().to_string()).collect(),
+        port: addrs.first().map_or(0, SocketAddr::port),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        started_at: clock.now(),
+    };
+    let state = AppState { auth, accounts, server, identity: Arc::new(identity) };
+    let app = tresor_http::router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(tresor_http::serve::serve(listeners, app, tls, async move {
+        let _ = rx.await;
+    }));
+    Ok(RunningServer {
+        addrs,
+        urls,
+        fingerprint,
+        ca_cert,
+        admin_password,
+        created,
+        store_engine: store.engine(),
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+/// `tresor server`: start, print the banner, serve until Ctrl-C or SIGTERM.
+pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
+    let config = ServerConfig::load(&args.overrides)?;
+    init_tracing(&config.log_filter);
+    harden_process();
+    let running = start(config).await?;
+    print_banner(&running);
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)] // The banner is the command's output; the one-time password must never be logged.
+fn print_banner(r: &RunningServer) {
+    for c in &r.created {
+        println!("Created {c}");
+    }
+    for url in &r.urls {
+        println!("Tresor {} listening on {url} (store: {})", env!("CARGO_PKG_VERSION"), r.store_engine);
+    }
+    if let Some(fp) = r.fingerprint {
+        println!("TLS certificate SHA-256 fingerprint: {}", tresor_client::fingerprint_hex(&fp));
+    }
+    if let Some(ca) = &r.ca_cert {
+        println!("CA certificate for --ca-cert: {}", ca.display());
+    }
+    if let Some(pw) = &r.admin_password {
+        println!();
+        println!("Super administrator account: admin");
+        println!("One-time password:           {}", pw.expose_secret());
+        println!("It is shown only now and must be changed at first login:");
+        println!("  tresor login {} --user admin", r.urls.first().map_or("https://127.0.0.1:8714", String::as_str));
+        println!();
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// No core dumps: a dump of the server process would hold keys and passwords in the clear.
+fn harden_process() {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    if let Err(e) = setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) }) {
+        tracing::warn!(error = %e, "could not disable core dumps");
+    }
+    if let Err(e) = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable) {
+        tracing::warn!(error = %e, "could not mark the process non-dumpable");
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
