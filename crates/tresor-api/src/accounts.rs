@@ -128,7 +128,9 @@ pub struct UserList {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(min_length = 1, max_length = 64)]
     pub account: String,
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub password: WirePassword,
     #[serde(default)]
     pub full_name: String,
@@ -141,7 +143,7 @@ pub struct CreateUserRequest {
     #[serde(default)]
     pub description: String,
     /// Options; `must_change_password` defaults to true for a new account.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::object_only")]
     pub options: AccountOptionsPatch,
     #[serde(default)]
     pub roles: Vec<Role>,
@@ -157,6 +159,7 @@ pub struct CreateUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 64)]
     pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
@@ -168,7 +171,7 @@ pub struct UpdateUserRequest {
     pub department: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::object_only")]
     pub options: Option<AccountOptionsPatch>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<Role>>,
@@ -182,6 +185,7 @@ pub struct UpdateUserRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPasswordRequest {
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub password: WirePassword,
     /// Defaults to true: the user must choose a new password at next logon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,7 +201,7 @@ pub struct ListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 2147483647)]
     pub offset: Option<u32>,
     /// At most 1000; default 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -244,6 +248,7 @@ pub struct GroupList {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupRequest {
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     #[serde(default)]
     pub email: String,
@@ -257,6 +262,7 @@ pub struct CreateGroupRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 64)]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,

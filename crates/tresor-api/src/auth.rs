@@ -97,5 +97,6 @@ pub struct MeResponse {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: WirePassword,
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub new_password: WirePassword,
 }

@@ -16,3 +16,18 @@ pub use server::*;
 
 /// The path prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
+
+/// Reads a nested object only from a JSON object (or `null` for an optional one). serde's derive would also read
+/// a struct from an array of its fields in order, which no client means and the OpenAPI document does not allow.
+fn object_only<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    match serde_json::Value::deserialize(deserializer)? {
+        v @ (serde_json::Value::Object(_) | serde_json::Value::Null) => T::deserialize(v).map_err(D::Error::custom),
+        _ => Err(D::Error::custom("expected a JSON object")),
+    }
+}

@@ -53,9 +53,7 @@ impl Client {
                 ));
             }
             _ => {
-                return Err(ClientError::InvalidUrl(
-                    "plain HTTP trust is only for http:// URLs".into(),
-                ));
+                return Err(ClientError::InvalidUrl("plain HTTP trust is only for http:// URLs".into()));
             }
         }
         let mismatch = MismatchSlot::default();
@@ -74,13 +72,7 @@ impl Client {
             Trust::Pinned(pin) => Some(pin),
             _ => None,
         };
-        Ok(Self {
-            http,
-            base: Arc::new(base),
-            pin,
-            mismatch,
-            token: None,
-        })
+        Ok(Self { http, base: Arc::new(base), pin, mismatch, token: None })
     }
 
     /// The same client, sending `token` as `Authorization: Bearer <token>` on every request.
@@ -129,10 +121,7 @@ impl Client {
     /// Sends a request and decodes a 2xx JSON answer.
     pub(crate) async fn send_json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ClientError> {
         let response = self.send(request).await?;
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Transport(one_line(&e)))?;
+        let body = response.bytes().await.map_err(|e| ClientError::Transport(one_line(&e)))?;
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
@@ -174,10 +163,7 @@ impl Client {
 fn normalize_base_url(base_url: &str) -> Result<Url, ClientError> {
     let mut url = Url::parse(base_url.trim()).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(ClientError::InvalidUrl(format!(
-            "unsupported scheme {:?}; use https://",
-            url.scheme()
-        )));
+        return Err(ClientError::InvalidUrl(format!("unsupported scheme {:?}; use https://", url.scheme())));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(ClientError::InvalidUrl("credentials do not belong in the server URL".into()));
@@ -215,20 +201,12 @@ async fn api_error(response: Response) -> ClientError {
         .and_then(|m| m.as_str())
         .map(single_line)
         .unwrap_or_else(|| {
-            format!(
-                "the server answered {} {}",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or("")
-            )
-            .trim_end()
-            .to_owned()
+            format!("the server answered {} {}", status.as_u16(), status.canonical_reason().unwrap_or(""))
+                .trim_end()
+                .to_owned()
         });
     let code: ErrorCode = code_for_status(status.as_u16());
-    ClientError::Api {
-        status: status.as_u16(),
-        code,
-        message,
-    }
+    ClientError::Api { status: status.as_u16(), code, message }
 }
 
 /// Server messages are one sentence; control characters are replaced so that a message can neither break the
@@ -249,10 +227,7 @@ mod tests {
     fn route_segments_are_percent_encoded() {
         let c = client("https://tresor.example:8714");
         let url = c.api_url(&["admin", "users", "a/b c?d"]).expect("url");
-        assert_eq!(
-            url.as_str(),
-            "https://tresor.example:8714/api/v1/admin/users/a%2Fb%20c%3Fd"
-        );
+        assert_eq!(url.as_str(), "https://tresor.example:8714/api/v1/admin/users/a%2Fb%20c%3Fd");
     }
 
     #[test]

@@ -12,11 +12,7 @@ use tresor_api::ErrorCode;
 pub enum ClientError {
     /// The server answered with a non-2xx status and (normally) an `ErrorBody`.
     #[error("{message} ({code}, HTTP {status})")]
-    Api {
-        status: u16,
-        code: ErrorCode,
-        message: String,
-    },
+    Api { status: u16, code: ErrorCode, message: String },
     /// The TLS handshake failed: an untrusted or changed certificate, or no common protocol.
     #[error("TLS: {0}")]
     Tls(String),
@@ -107,11 +103,7 @@ mod tests {
 
     #[test]
     fn api_error_displays_in_one_line() {
-        let e = ClientError::Api {
-            status: 404,
-            code: ErrorCode::NotFound,
-            message: "no such user".into(),
-        };
+        let e = ClientError::Api { status: 404, code: ErrorCode::NotFound, message: "no such user".into() };
         assert_eq!(e.to_string(), "no such user (not_found, HTTP 404)");
     }
 

@@ -23,25 +23,17 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 pub async fn fetch_fingerprint(url: &str) -> Result<[u8; 32], ClientError> {
     let url = Url::parse(url).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
     if url.scheme() != "https" {
-        return Err(ClientError::InvalidUrl(
-            "a certificate fingerprint exists only for https:// URLs".into(),
-        ));
+        return Err(ClientError::InvalidUrl("a certificate fingerprint exists only for https:// URLs".into()));
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| ClientError::InvalidUrl("the URL has no host".into()))?;
+    let host = url.host_str().ok_or_else(|| ClientError::InvalidUrl("the URL has no host".into()))?;
     let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| ClientError::InvalidUrl("the URL has no port".into()))?;
-    let server_name = ServerName::try_from(host.clone())
-        .map_err(|e| ClientError::InvalidUrl(format!("{host}: {e}")))?;
+    let port = url.port_or_known_default().ok_or_else(|| ClientError::InvalidUrl("the URL has no port".into()))?;
+    let server_name =
+        ServerName::try_from(host.clone()).map_err(|e| ClientError::InvalidUrl(format!("{host}: {e}")))?;
 
     let provider = provider();
-    let recorder = Arc::new(RecordingVerifier {
-        seen: Mutex::new(None),
-        algorithms: provider.signature_verification_algorithms,
-    });
+    let recorder =
+        Arc::new(RecordingVerifier { seen: Mutex::new(None), algorithms: provider.signature_verification_algorithms });
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| ClientError::Tls(e.to_string()))?
@@ -89,10 +81,7 @@ impl ServerCertVerifier for RecordingVerifier {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let fingerprint = certificate_fingerprint(end_entity);
-        let mut slot = self
-            .seen
-            .lock()
-            .map_err(|_| rustls::Error::General("fingerprint recorder poisoned".into()))?;
+        let mut slot = self.seen.lock().map_err(|_| rustls::Error::General("fingerprint recorder poisoned".into()))?;
         *slot = Some(fingerprint);
         Ok(ServerCertVerified::assertion())
     }

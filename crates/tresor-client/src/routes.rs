@@ -185,14 +185,8 @@ mod tests {
     #[test]
     fn list_query_is_encoded() {
         let base = Url::parse("https://x/api/v1/admin/users").expect("url");
-        let url = with_list_query(
-            base.clone(),
-            &ListQuery {
-                q: Some("a&b c".into()),
-                offset: Some(10),
-                limit: Some(5),
-            },
-        );
+        let url =
+            with_list_query(base.clone(), &ListQuery { q: Some("a&b c".into()), offset: Some(10), limit: Some(5) });
         assert_eq!(url.query(), Some("q=a%26b+c&offset=10&limit=5"));
         assert_eq!(with_list_query(base, &ListQuery::default()).query(), None);
     }

@@ -47,10 +47,7 @@ pub fn fingerprint_hex(fingerprint: &[u8; 32]) -> String {
 /// an optional `SHA256:` prefix is accepted too.
 pub fn parse_fingerprint(text: &str) -> Option<[u8; 32]> {
     let text = text.trim();
-    let text = text
-        .strip_prefix("SHA256:")
-        .or_else(|| text.strip_prefix("sha256:"))
-        .unwrap_or(text);
+    let text = text.strip_prefix("SHA256:").or_else(|| text.strip_prefix("sha256:")).unwrap_or(text);
     let digits: String = if text.contains(':') {
         let pairs: Vec<&str> = text.split(':').collect();
         if pairs.len() != 32 || pairs.iter().any(|p| p.len() != 2) {
@@ -111,10 +108,7 @@ fn load_roots(path: &std::path::Path) -> Result<RootCertStore, ClientError> {
     let mut roots = RootCertStore::empty();
     let (added, _ignored) = roots.add_parsable_certificates(certs);
     if added == 0 {
-        return Err(ClientError::Tls(format!(
-            "CA file {} holds no usable certificate",
-            path.display()
-        )));
+        return Err(ClientError::Tls(format!("CA file {} holds no usable certificate", path.display())));
     }
     Ok(roots)
 }
@@ -158,12 +152,10 @@ impl ServerCertVerifier for PinnedVerifier {
         if let Ok(mut slot) = self.mismatch.lock() {
             *slot = Some(got);
         }
-        Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
-            Arc::new(FingerprintMismatch {
-                expected: self.pin,
-                got,
-            }),
-        ))))
+        Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(FingerprintMismatch {
+            expected: self.pin,
+            got,
+        })))))
     }
 
     fn verify_tls12_signature(

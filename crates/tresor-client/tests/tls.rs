@@ -57,20 +57,16 @@ async fn serve(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>) -> So
 
 fn answer(request: &str) -> (&'static str, String) {
     let first_line = request.lines().next().unwrap_or_default();
-    let authorized = request
-        .lines()
-        .any(|l| l.eq_ignore_ascii_case(&format!("authorization: Bearer {TOKEN}")));
+    let authorized = request.lines().any(|l| l.eq_ignore_ascii_case(&format!("authorization: Bearer {TOKEN}")));
     match first_line.split(' ').nth(1).unwrap_or_default() {
         "/healthz" => ("200 OK", r#"{"status":"ok","version":"test"}"#.into()),
         "/api/v1/admin/sessions" if authorized => ("200 OK", r#"{"sessions":[]}"#.into()),
-        "/api/v1/admin/sessions" => (
-            "401 Unauthorized",
-            r#"{"error":{"code":"unauthenticated","message":"log in first"}}"#.into(),
-        ),
-        "/api/v1/admin/users?q=a%2Fb&limit=2" => (
-            "418 I'm a teapot",
-            r#"{"error":{"code":"some_future_code","message":"a newer\nserver"}}"#.into(),
-        ),
+        "/api/v1/admin/sessions" => {
+            ("401 Unauthorized", r#"{"error":{"code":"unauthenticated","message":"log in first"}}"#.into())
+        }
+        "/api/v1/admin/users?q=a%2Fb&limit=2" => {
+            ("418 I'm a teapot", r#"{"error":{"code":"some_future_code","message":"a newer\nserver"}}"#.into())
+        }
         "/api/v1/admin/users/a%2Fb" => ("502 Bad Gateway", "<html>proxy</html>".into()),
         _ => ("404 Not Found", r#"{"error":{"code":"not_found","message":"no route"}}"#.into()),
     }
@@ -161,11 +157,7 @@ async fn ca_file_verification_accepts_its_ca_and_refuses_another() {
     let ok = Client::new(&url(addr), Trust::CaFile(good)).expect("client");
     assert_eq!(ok.health().await.expect("health").status, "ok");
 
-    let err = Client::new(&url(addr), Trust::CaFile(bad))
-        .expect("client")
-        .health()
-        .await
-        .expect_err("other CA");
+    let err = Client::new(&url(addr), Trust::CaFile(bad)).expect("client").health().await.expect_err("other CA");
     assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
 }
 
@@ -177,16 +169,9 @@ async fn error_answers_map_to_api_errors_even_when_unexpected() {
     let client = Client::new(&url(addr), Trust::Pinned(pin)).expect("client");
 
     let err = client.get_user("a/b").await.expect_err("502");
-    assert!(
-        matches!(&err, ClientError::Api { status: 502, code: ErrorCode::Unavailable, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(&err, ClientError::Api { status: 502, code: ErrorCode::Unavailable, .. }), "{err:?}");
 
-    let query = ListQuery {
-        q: Some("a/b".into()),
-        offset: None,
-        limit: Some(2),
-    };
+    let query = ListQuery { q: Some("a/b".into()), offset: None, limit: Some(2) };
     let err = client.list_users(&query).await.expect_err("future code");
     let ClientError::Api { status, message, .. } = &err else { panic!("{err:?}") };
     assert_eq!((*status, message.as_str()), (418, "a newer server"));
@@ -201,11 +186,7 @@ async fn an_unreachable_server_is_a_transport_error() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
-    let err = Client::new(&url(addr), Trust::Pinned([0; 32]))
-        .expect("client")
-        .health()
-        .await
-        .expect_err("closed port");
+    let err = Client::new(&url(addr), Trust::Pinned([0; 32])).expect("client").health().await.expect_err("closed port");
     assert!(matches!(err, ClientError::Transport(_)), "{err:?}");
     let err = fetch_fingerprint(&url(addr)).await.expect_err("closed port");
     assert!(matches!(err, ClientError::Transport(_)), "{err:?}");

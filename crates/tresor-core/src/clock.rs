@@ -28,8 +28,7 @@ impl Timestamp {
         match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
             Ok(t) => {
                 let t = t.replace_nanosecond((t.nanosecond() / 1_000_000) * 1_000_000).unwrap_or(t);
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_else(|_| self.0.to_string())
+                t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| self.0.to_string())
             }
             Err(_) => self.0.to_string(),
         }

@@ -3,9 +3,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
-use axum::body::Bytes;
 use http::request::Parts;
 use http::{StatusCode, header};
 use serde::de::DeserializeOwned;
@@ -47,6 +47,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedJson, "the body could not be read")
             }
         })?;
+        // serde also reads a struct from an array of its fields (`[null, null]`); no client means that.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
+            let parses = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+            let (code, message) = if parses {
+                (ErrorCode::InvalidBody, "the body must be a JSON object")
+            } else {
+                (ErrorCode::MalformedJson, "the body is not valid JSON")
+            };
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, code, message));
+        }
         serde_json::from_slice(&bytes).map(ApiJson).map_err(json_error)
     }
 }
@@ -97,7 +107,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidParameter,
-                format!("invalid query: {}", redact_serde(&e.body_text()).trim_start_matches("the body does not match the expected shape: ")),
+                format!(
+                    "invalid query: {}",
+                    redact_serde(&e.body_text()).trim_start_matches("the body does not match the expected shape: ")
+                ),
             )
         })
     }
@@ -143,7 +156,11 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "log in first: no bearer token was sent")
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "log in first: no bearer token was sent",
+            )
         })
 }
 

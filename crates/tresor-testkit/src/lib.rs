@@ -185,10 +185,7 @@ impl TestServer {
                 account: account.to_owned(),
                 password: WirePassword::new(USER_PASSWORD),
                 roles: roles.to_vec(),
-                options: tresor_api::AccountOptionsPatch {
-                    must_change_password: Some(false),
-                    ..Default::default()
-                },
+                options: tresor_api::AccountOptionsPatch { must_change_password: Some(false), ..Default::default() },
                 ..Default::default()
             })
             .await

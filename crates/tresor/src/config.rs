@@ -139,8 +139,13 @@ impl std::fmt::Debug for StoreChoice {
 #[derive(Debug, Clone)]
 pub enum TlsChoice {
     /// Certificates generated in the data directory, valid for loopback and these extra names.
-    Generated { names: Vec<String> },
-    Files { cert: PathBuf, key: PathBuf },
+    Generated {
+        names: Vec<String>,
+    },
+    Files {
+        cert: PathBuf,
+        key: PathBuf,
+    },
     Off,
 }
 
@@ -171,8 +176,11 @@ impl ServerConfig {
 
     fn from_layers(f: FileConfig, o: &Overrides) -> anyhow::Result<Self> {
         let data_dir = o.data_dir.clone().or(f.data_dir).unwrap_or_else(|| PathBuf::from("tresor-data"));
-        let listen_raw =
-            if o.listen.is_empty() { f.listen.unwrap_or_else(|| vec![format!("127.0.0.1:{DEFAULT_PORT}")]) } else { o.listen.clone() };
+        let listen_raw = if o.listen.is_empty() {
+            f.listen.unwrap_or_else(|| vec![format!("127.0.0.1:{DEFAULT_PORT}")])
+        } else {
+            o.listen.clone()
+        };
         let listen = listen_raw.iter().map(|s| parse_listen(s)).collect::<anyhow::Result<Vec<_>>>()?;
         if listen.is_empty() {
             bail!("listen: give at least one address");
@@ -183,14 +191,17 @@ impl ServerConfig {
             (None, None) => None,
         };
         let store = match database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => StoreChoice::Postgres(url),
-            Some(url) if url.starts_with("sqlite:") => StoreChoice::Sqlite(PathBuf::from(
-                url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"),
-            )),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                StoreChoice::Postgres(url)
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                StoreChoice::Sqlite(PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")))
+            }
             Some(_) => bail!("database_url: expected postgres://… or sqlite:PATH"),
             None => StoreChoice::Sqlite(data_dir.join("tresor.db")),
         };
-        let master_key_file = o.master_key_file.clone().or(f.master_key_file).unwrap_or_else(|| data_dir.join("master.key"));
+        let master_key_file =
+            o.master_key_file.clone().or(f.master_key_file).unwrap_or_else(|| data_dir.join("master.key"));
         let tls_enabled = !o.insecure_http && f.tls.enabled.unwrap_or(true);
         let tls = match (tls_enabled, f.tls.cert_file, f.tls.key_file) {
             (false, _, _) => TlsChoice::Off,
@@ -234,7 +245,18 @@ impl ServerConfig {
             bail!("password_hashing.max_concurrent: give 1 to 256");
         }
         let log_filter = o.log_level.clone().or(f.log_level).unwrap_or_else(|| "info".to_owned());
-        Ok(ServerConfig { data_dir, listen, store, master_key_file, tls, auth, seats, argon2, hash_concurrency, log_filter })
+        Ok(ServerConfig {
+            data_dir,
+            listen,
+            store,
+            master_key_file,
+            tls,
+            auth,
+            seats,
+            argon2,
+            hash_concurrency,
+            log_filter,
+        })
     }
 }
 
@@ -305,7 +327,8 @@ mod tests {
 
     #[test]
     fn flags_beat_the_file() -> anyhow::Result<()> {
-        let o = Overrides { data_dir: Some("/srv/t".into()), listen: vec!["[::1]:9000".into()], ..Overrides::default() };
+        let o =
+            Overrides { data_dir: Some("/srv/t".into()), listen: vec!["[::1]:9000".into()], ..Overrides::default() };
         let c = layers("data_dir = \"/var/lib/tresor\"\nlisten = [\"0.0.0.0:1\"]\n", &o)?;
         assert_eq!(c.data_dir, PathBuf::from("/srv/t"));
         assert_eq!(c.listen, vec!["[::1]:9000".parse()?]);

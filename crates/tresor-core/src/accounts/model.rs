@@ -138,8 +138,7 @@ pub struct AccountOptionsPatch {
 
 impl AccountOptions {
     pub fn apply(&mut self, p: AccountOptionsPatch) {
-        let AccountOptionsPatch { deactivated, may_not_change_password, must_change_password, two_factor_disabled } =
-            p;
+        let AccountOptionsPatch { deactivated, may_not_change_password, must_change_password, two_factor_disabled } = p;
         self.deactivated = deactivated.unwrap_or(self.deactivated);
         self.may_not_change_password = may_not_change_password.unwrap_or(self.may_not_change_password);
         self.must_change_password = must_change_password.unwrap_or(self.must_change_password);

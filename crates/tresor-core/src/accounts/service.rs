@@ -140,7 +140,12 @@ impl AccountService {
         Ok(Page { items, total: page.total })
     }
 
-    pub async fn update_user(&self, cap: &ManageAccounts, key: &str, patch: UserPatch) -> Result<UserDetails, CoreError> {
+    pub async fn update_user(
+        &self,
+        cap: &ManageAccounts,
+        key: &str,
+        patch: UserPatch,
+    ) -> Result<UserDetails, CoreError> {
         let mut user = self.resolve_user(key).await?;
         guard_target(cap, &user)?;
         let was_deactivated = user.options.deactivated;
@@ -507,7 +512,9 @@ fn parse_addresses(list: &[String]) -> Result<Vec<AddressRule>, CoreError> {
 
 fn duplicate_group(e: crate::store::StoreError, name: &str) -> CoreError {
     match e {
-        crate::store::StoreError::Duplicate(_) => CoreError::Duplicate(format!("a group named '{name}' exists already")),
+        crate::store::StoreError::Duplicate(_) => {
+            CoreError::Duplicate(format!("a group named '{name}' exists already"))
+        }
         e => e.into(),
     }
 }

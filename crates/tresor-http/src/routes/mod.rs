@@ -43,10 +43,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .with_state(state)
 }
 
@@ -64,8 +61,16 @@ fn list_filter(q: ListQuery) -> Result<ListFilter, ApiError> {
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, "limit must be 1 to 1000"));
     }
-    if q.q.as_ref().is_some_and(|s| s.chars().count() > 256) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, "q is longer than 256 characters"));
+    let offset = q.offset.unwrap_or(0);
+    if offset > i32::MAX as u32 {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, "offset is too large"));
     }
-    Ok(ListFilter { q: q.q.filter(|s| !s.is_empty()), offset: q.offset.unwrap_or(0), limit })
+    if q.q.as_ref().is_some_and(|s| s.chars().count() > 256) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidParameter,
+            "q is longer than 256 characters",
+        ));
+    }
+    Ok(ListFilter { q: q.q.filter(|s| !s.is_empty()), offset, limit })
 }

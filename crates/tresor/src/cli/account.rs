@@ -92,19 +92,19 @@ pub async fn login(ctx: &Context, args: LoginArgs) -> Result<()> {
     let answer = client
         .login(&LoginRequest { account: args.user, password: password.clone(), client: Some(ClientKind::Cli) })
         .await?;
-    let session = Session {
-        server: server.clone(),
-        account: answer.user.account.clone(),
-        token: answer.token.clone(),
-        ca_cert,
-    };
+    end_previous_session(ctx).await;
+    let session =
+        Session { server: server.clone(), account: answer.user.account.clone(), token: answer.token.clone(), ca_cert };
     // Saved before any password change, so that a failed change can be retried with `tresor passwd`.
     ctx.dir.save_session(&session)?;
 
     if answer.password_change_required {
         eprintln!("The server requires a new password for {} before anything else.", session.account);
-        let new_password =
-            if args.password_stdin { password_from_stdin("the new password")? } else { prompt_new_password("New password: ")? };
+        let new_password = if args.password_stdin {
+            password_from_stdin("the new password")?
+        } else {
+            prompt_new_password("New password: ")?
+        };
         client
             .with_token(answer.token.clone())
             .change_password(&ChangePasswordRequest { current_password: password, new_password })
@@ -123,6 +123,14 @@ pub async fn login(ctx: &Context, args: LoginArgs) -> Result<()> {
         },
         |o| format!("Logged in to {} as {}", o.server, o.account),
     )
+}
+
+/// The session file holds one login; the one it is about to replace is ended on its server, so it does not
+/// linger there as a connected session. Best effort and brief: a failure only leaves it to expire.
+async fn end_previous_session(ctx: &Context) {
+    if let Ok((previous, _)) = ctx.authed_client() {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), previous.logout()).await;
+    }
 }
 
 /// Trust on first use, as ssh does: compare with the pinned fingerprint, or show the new one and ask.
@@ -214,10 +222,7 @@ pub async fn healthcheck(ctx: &Context, args: HealthcheckArgs) -> Result<()> {
     let session = ctx.dir.session().ok().flatten();
     let server = match args.url.as_deref().or(ctx.server.as_deref()) {
         Some(url) => server_key(url)?,
-        None => session
-            .as_ref()
-            .map(|s| s.server.clone())
-            .context("no server to check: pass a URL or log in first")?,
+        None => session.as_ref().map(|s| s.server.clone()).context("no server to check: pass a URL or log in first")?,
     };
     let trust = if let Some(ca) = args.ca_cert {
         Trust::CaFile(ca)

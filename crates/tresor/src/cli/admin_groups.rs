@@ -24,8 +24,10 @@ pub enum GroupCommand {
         /// Name of the new group.
         #[arg(value_name = "NAME")]
         name: String,
+        /// E-mail address of the group.
         #[arg(long, value_name = "ADDRESS")]
         email: Option<String>,
+        /// Free-text description.
         #[arg(long, value_name = "TEXT")]
         description: Option<String>,
         /// Create the group disabled (its members get nothing through it).
@@ -57,8 +59,10 @@ pub struct EditGroupArgs {
     /// Rename the group.
     #[arg(long, value_name = "NEW")]
     name: Option<String>,
+    /// E-mail address of the group.
     #[arg(long, value_name = "ADDRESS")]
     email: Option<String>,
+    /// Free-text description.
     #[arg(long, value_name = "TEXT")]
     description: Option<String>,
     /// Disable the group.

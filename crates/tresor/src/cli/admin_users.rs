@@ -49,14 +49,19 @@ pub enum UserCommand {
 /// Profile fields of a user.
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
+    /// The person's full name.
     #[arg(long, value_name = "NAME")]
     full_name: Option<String>,
+    /// E-mail address (for notifications).
     #[arg(long, value_name = "ADDRESS")]
     email: Option<String>,
+    /// Phone number.
     #[arg(long, value_name = "NUMBER")]
     phone: Option<String>,
+    /// Department.
     #[arg(long, value_name = "NAME")]
     department: Option<String>,
+    /// Free-text description.
     #[arg(long, value_name = "TEXT")]
     description: Option<String>,
 }

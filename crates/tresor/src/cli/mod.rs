@@ -38,13 +38,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Print the server's answer as JSON instead of tables (commands without an answer print nothing).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Client options")]
     pub json: bool,
     /// Directory of the client's files: known servers and the session [default: the user's config dir/tresor].
-    #[arg(long, global = true, env = "TRESOR_CONFIG_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "TRESOR_CONFIG_DIR", value_name = "DIR", help_heading = "Client options")]
     pub config_dir: Option<PathBuf>,
     /// Talk to this server instead of the logged-in one (the session's token is only sent to its own server).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help_heading = "Client options")]
     pub server: Option<String>,
 }
 

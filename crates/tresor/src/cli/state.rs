@@ -44,7 +44,9 @@ pub enum PinCheck {
     /// The server is not in `known_servers.toml`.
     Unknown,
     Matches,
-    Changed { pinned: [u8; 32] },
+    Changed {
+        pinned: [u8; 32],
+    },
 }
 
 /// `known_servers.toml`: server URL → SHA-256 fingerprint of its certificate.
@@ -117,6 +119,7 @@ impl ConfigDir {
         Ok(Self { path })
     }
 
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -127,9 +130,7 @@ impl ConfigDir {
         builder.recursive(true);
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&self.path)
-            .with_context(|| format!("cannot create {}", self.path.display()))
+        builder.create(&self.path).with_context(|| format!("cannot create {}", self.path.display()))
     }
 
     pub fn known_servers(&self) -> Result<KnownServers> {
@@ -194,9 +195,7 @@ impl ConfigDir {
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options
-            .open(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut file = options.open(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         file.write_all(contents)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
@@ -209,10 +208,7 @@ fn refuse_if_shared(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(path)
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .permissions()
-            .mode();
+        let mode = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.permissions().mode();
         if mode & 0o077 != 0 {
             bail!(
                 "{} is accessible by other users (mode {:o}); remove it and run `tresor login` again",
@@ -303,10 +299,7 @@ mod tests {
 
         let known = dir.known_servers().expect("reload");
         assert_eq!(known.check(server, &first).expect("check"), PinCheck::Matches);
-        assert_eq!(
-            known.check(server, &second).expect("check"),
-            PinCheck::Changed { pinned: first }
-        );
+        assert_eq!(known.check(server, &second).expect("check"), PinCheck::Changed { pinned: first });
         assert_eq!(known.check("https://other", &first).expect("check"), PinCheck::Unknown);
         let text = fs::read_to_string(dir.path().join(KNOWN_SERVERS)).expect("text");
         assert!(text.contains(&fingerprint_hex(&first)), "{text}");

@@ -87,7 +87,8 @@ pub fn ensure(files: &TlsFiles, names: &[String]) -> anyhow::Result<Issued> {
     let current_names = fs::read_to_string(&files.names_file).unwrap_or_default();
     let expires = fs::read_to_string(&files.expiry_file).ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
     let renew_at = (OffsetDateTime::now_utc() + Duration::days(RENEW_BEFORE_DAYS)).unix_timestamp();
-    let up_to_date = files.chain.exists() && files.key.exists() && current_names == names.join("\n") && expires > renew_at;
+    let up_to_date =
+        files.chain.exists() && files.key.exists() && current_names == names.join("\n") && expires > renew_at;
     if !up_to_date {
         issue_server_certificate(files, names)?;
         if issued == Issued::Nothing {
@@ -113,14 +114,18 @@ fn ca_params() -> anyhow::Result<CertificateParams> {
 
 fn issue_server_certificate(files: &TlsFiles, names: &[String]) -> anyhow::Result<()> {
     let ca_key_pem = zeroize::Zeroizing::new(fs::read_to_string(&files.ca_key)?);
-    let ca_key = KeyPair::from_pem(&ca_key_pem).map_err(|_| anyhow::anyhow!("{} is not a key", files.ca_key.display()))?;
+    let ca_key =
+        KeyPair::from_pem(&ca_key_pem).map_err(|_| anyhow::anyhow!("{} is not a key", files.ca_key.display()))?;
     // The issuer is rebuilt from the same name and key: the certificate's issuer and key identifier then match
     // the stored CA certificate.
     let issuer = Issuer::new(ca_params()?, ca_key);
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let mut p = CertificateParams::new(names.to_vec()).context("tls.names")?;
     p.distinguished_name = DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, names.iter().find(|n| n.parse::<std::net::IpAddr>().is_err()).map_or("localhost", String::as_str));
+    p.distinguished_name.push(
+        DnType::CommonName,
+        names.iter().find(|n| n.parse::<std::net::IpAddr>().is_err()).map_or("localhost", String::as_str),
+    );
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.use_authority_key_identifier_extension = true;
@@ -128,7 +133,8 @@ fn issue_server_certificate(files: &TlsFiles, names: &[String]) -> anyhow::Resul
     p.not_before = now - Duration::days(1);
     p.not_after = now + Duration::days(SERVER_VALIDITY_DAYS);
     let cert = p.signed_by(&key, &issuer)?;
-    let ca_pem = fs::read_to_string(&files.ca_cert).with_context(|| format!("cannot read {}", files.ca_cert.display()))?;
+    let ca_pem =
+        fs::read_to_string(&files.ca_cert).with_context(|| format!("cannot read {}", files.ca_cert.display()))?;
     let _ = fs::remove_file(&files.key);
     write_private(&files.key, key.serialize_pem().as_bytes())?;
     fs::write(&files.chain, format!("{}{}", cert.pem(), ca_pem))?;

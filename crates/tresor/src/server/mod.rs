@@ -11,9 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tresor_core::{
-    AccountService, AuthService, Clock, Keyring, PasswordWork, ServerService, Store, SystemClock,
-};
+use tresor_core::{AccountService, AuthService, Clock, Keyring, PasswordWork, ServerService, Store, SystemClock};
 use tresor_crypto::{PasswordHasher, SecretString};
 use tresor_http::{AppState, ServerIdentity};
 
@@ -88,9 +86,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
 
     let store: Arc<dyn Store> = match &config.store {
-        StoreChoice::Sqlite(path) => Arc::new(
-            tresor_store_sqlite::open(path).await.with_context(|| format!("cannot open {}", path.display()))?,
-        ),
+        StoreChoice::Sqlite(path) => {
+            Arc::new(tresor_store_sqlite::open(path).await.with_context(|| format!("cannot open {}", path.display()))?)
+        }
         StoreChoice::Postgres(url) => {
             Arc::new(tresor_store_postgres::open(url).await.context("cannot open the PostgreSQL database")?)
         }
@@ -178,9 +176,10 @@ fn print_banner(r: &RunningServer) {
 }
 
 fn init_tracing(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 /// No core dumps: a dump of the server process would hold keys and passwords in the clear.
