@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::Cli;
+#[cfg(feature = "server")]
+use crate::cli::{Command, ConfigCommand};
 
 fn main() -> ExitCode {
     // Usage errors, --help and --version exit here, with clap's status (2 for a usage error).
@@ -31,7 +33,9 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        #[cfg(feature = "server")]
         Command::Server(args) => tresor::server::run(args).await,
+        #[cfg(feature = "server")]
         Command::Config { command: ConfigCommand::Check { file } } => {
             tresor::config::check(&file)?;
             println!("{}: the configuration is valid", file.display());

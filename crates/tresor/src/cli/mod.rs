@@ -51,8 +51,10 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the Tresor server.
+    #[cfg(feature = "server")]
     Server(tresor::server::ServerArgs),
     /// Check a server configuration file.
+    #[cfg(feature = "server")]
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
@@ -120,6 +122,7 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
             AdminCommand::Group { command } => admin_groups::run(&ctx, command).await,
             AdminCommand::Session { command } => admin_server::sessions(&ctx, command).await,
         },
+        #[cfg(feature = "server")]
         Command::Server(_) | Command::Config { .. } => {
             anyhow::bail!("internal: `server` and `config` are not client commands")
         }
