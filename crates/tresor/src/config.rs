@@ -176,6 +176,8 @@ impl ServerConfig {
 
     fn from_layers(f: FileConfig, o: &Overrides) -> anyhow::Result<Self> {
         let data_dir = o.data_dir.clone().or(f.data_dir).unwrap_or_else(|| PathBuf::from("tresor-data"));
+        // Paths derived from it are printed (the CA for --ca-cert) and must work from any directory.
+        let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
         let listen_raw = if o.listen.is_empty() {
             f.listen.unwrap_or_else(|| vec![format!("127.0.0.1:{DEFAULT_PORT}")])
         } else {
@@ -317,8 +319,9 @@ mod tests {
     fn defaults_make_a_working_server() -> anyhow::Result<()> {
         let c = layers("", &Overrides::default())?;
         assert_eq!(c.listen, vec!["127.0.0.1:8714".parse()?]);
-        assert!(matches!(c.store, StoreChoice::Sqlite(ref p) if p == Path::new("tresor-data/tresor.db")));
-        assert_eq!(c.master_key_file, PathBuf::from("tresor-data/master.key"));
+        let cwd = std::env::current_dir()?;
+        assert!(matches!(c.store, StoreChoice::Sqlite(ref p) if *p == cwd.join("tresor-data/tresor.db")));
+        assert_eq!(c.master_key_file, cwd.join("tresor-data/master.key"));
         assert!(matches!(c.tls, TlsChoice::Generated { ref names } if names.is_empty()));
         assert_eq!(c.seats, 3);
         assert_eq!(c.argon2, Argon2Params::owasp_minimum());
