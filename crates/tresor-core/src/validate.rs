@@ -27,6 +27,10 @@ pub fn name(kind: &str, s: &str) -> Result<String, CoreError> {
     if t.chars().any(|c| c.is_control() || c == '/') {
         return Err(CoreError::Validation(format!("the {kind} must not contain control characters or '/'")));
     }
+    if t == "." || t == ".." {
+        // URL libraries resolve these path segments away: such a name would be unreachable.
+        return Err(CoreError::Validation(format!("the {kind} must not be '.' or '..'")));
+    }
     if uuid::Uuid::parse_str(t).is_ok() {
         // Names and ids share path segments: a name that parses as an id would be unreachable.
         return Err(CoreError::Validation(format!("the {kind} must not look like an id")));
@@ -90,6 +94,9 @@ mod tests {
         assert!(name("account name", "a\u{0}b").is_err());
         assert!(name("account name", &"x".repeat(65)).is_err());
         assert!(name("account name", &"é".repeat(64)).is_ok(), "limit counts characters, not bytes");
+        assert!(name("group name", ".").is_err());
+        assert!(name("group name", "..").is_err());
+        assert!(name("group name", "...").is_ok());
         assert!(name("group name", "6f1c1f9e-3c7e-4a55-9d0f-5a4bd1b0e2a1").is_err());
     }
 

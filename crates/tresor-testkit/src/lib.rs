@@ -206,6 +206,7 @@ impl TestServer {
         let config = ServerConfig::load(&self.overrides).unwrap_or_else(|e| panic!("config: {e:#}"));
         let running = tresor::server::start(config).await.unwrap_or_else(|e| panic!("server restart: {e:#}"));
         self.url = running.urls.first().cloned().unwrap_or_default();
+        self.one_time_password = running.admin_password.as_ref().map(|p| p.expose_secret().to_owned());
         self.fingerprint = running.fingerprint.unwrap_or_default();
         self.running = Some(running);
     }

@@ -148,6 +148,18 @@ impl AccountService {
     ) -> Result<UserDetails, CoreError> {
         let mut user = self.resolve_user(key).await?;
         guard_target(cap, &user)?;
+        if user.is_super_admin()
+            && (patch.account.is_some()
+                || patch.options.is_some()
+                || patch.roles.is_some()
+                || patch.member_of.is_some())
+        {
+            return Err(CoreError::Forbidden(
+                "the super administrator's name, options, roles and groups are fixed; its profile and allowed \
+                 addresses can change"
+                    .into(),
+            ));
+        }
         let was_deactivated = user.options.deactivated;
         if let Some(a) = &patch.account {
             user.account = validate::name("account name", a)?;
@@ -226,6 +238,10 @@ impl AccountService {
     ) -> Result<(), CoreError> {
         let user = self.resolve_user(key).await?;
         guard_target(cap, &user)?;
+        if user.id == cap.actor() {
+            // Through this route no current password is asked for; a stolen session must not be enough.
+            return Err(CoreError::Conflict("change your own password with tresor passwd".into()));
+        }
         validate::new_password(&password)?;
         let hash = self.auth.password_work().hash(password).await?;
         self.store.set_password_hash(user.id, hash.as_str(), must_change, self.clock.now()).await?;
@@ -331,6 +347,7 @@ impl AccountService {
         if user.is_super_admin() {
             return Err(CoreError::Validation("the super administrator cannot be a member of groups".into()));
         }
+        guard_target(cap, &user)?;
         self.store.add_user_to_group(group.id, user.id).await?;
         self.auth.forget_user(user.id);
         tracing::info!(actor = %cap.actor(), group = %group.name, user = %user.account, "member added");
@@ -345,6 +362,7 @@ impl AccountService {
     ) -> Result<GroupDetails, CoreError> {
         let group = self.resolve_group(group).await?;
         let user = self.resolve_user(user).await?;
+        guard_target(cap, &user)?;
         if !self.store.remove_user_from_group(group.id, user.id).await? {
             return Err(CoreError::Conflict(format!("'{}' is not a member of '{}'", user.account, group.name)));
         }
@@ -465,10 +483,8 @@ pub(crate) async fn live_sessions(
 /// What an administrator may not touch: the super administrator is changed only by itself, and a Server
 /// Administrator only by another Server Administrator.
 fn guard_target(cap: &ManageAccounts, target: &User) -> Result<(), CoreError> {
-    if target.is_super_admin() {
-        return Err(CoreError::Forbidden(
-            "the built-in super administrator can only be changed by itself (tresor passwd)".into(),
-        ));
+    if target.is_super_admin() && target.id != cap.actor() {
+        return Err(CoreError::Forbidden("the built-in super administrator can only be changed by itself".into()));
     }
     if target.roles.contains(Role::ServerAdministrator) && !cap.is_server_admin() {
         return Err(CoreError::Forbidden("only a Server Administrator can change a Server Administrator".into()));

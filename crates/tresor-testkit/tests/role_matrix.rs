@@ -1,0 +1,243 @@
+//! Every admin route walked with every kind of caller: no session, a garbage token, each server role, a user
+//! who must change the password first, and the super administrator. Allowed ↔ the table below says so.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
+
+mod common;
+
+use common::{Body, Raw};
+use serde_json::json;
+use tresor_api::{ErrorCode, Role};
+use tresor_testkit::{ADMIN_PASSWORD, Options, TestServer, USER_PASSWORD};
+
+/// What a route needs (crates/tresor-core/src/caller.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// `ViewServer`: any server role.
+    View,
+    /// `ManageAccounts`: Account Administrator or Server Administrator.
+    Accounts,
+    /// `ManageSessions`: Account Administrator or Server Administrator.
+    Sessions,
+}
+
+/// Every admin route, in an order where each allowed caller's request succeeds on its own fixtures: `{u}` is a
+/// plain user, `{g}` and `{g2}` two groups, `{sid}` a live session of `{u}`, `{c}` the caller's tag.
+const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
+    ("GET", "/api/v1/admin/users", None, Need::Accounts),
+    ("POST", "/api/v1/admin/users", Some(r#"{"account":"new-{c}","password":"new-password-1"}"#), Need::Accounts),
+    ("GET", "/api/v1/admin/users/{u}", None, Need::Accounts),
+    ("PATCH", "/api/v1/admin/users/{u}", Some(r#"{"full_name":"changed by {c}"}"#), Need::Accounts),
+    ("GET", "/api/v1/admin/groups", None, Need::Accounts),
+    ("POST", "/api/v1/admin/groups", Some(r#"{"name":"new-{c}"}"#), Need::Accounts),
+    ("GET", "/api/v1/admin/groups/{g}", None, Need::Accounts),
+    ("PATCH", "/api/v1/admin/groups/{g}", Some(r#"{"description":"changed by {c}"}"#), Need::Accounts),
+    ("PUT", "/api/v1/admin/groups/{g}/members/users/{u}", None, Need::Accounts),
+    ("DELETE", "/api/v1/admin/groups/{g}/members/users/{u}", None, Need::Accounts),
+    ("PUT", "/api/v1/admin/groups/{g}/members/groups/{g2}", None, Need::Accounts),
+    ("DELETE", "/api/v1/admin/groups/{g}/members/groups/{g2}", None, Need::Accounts),
+    ("GET", "/api/v1/admin/sessions", None, Need::Sessions),
+    ("DELETE", "/api/v1/admin/sessions/{sid}", None, Need::Sessions),
+    ("PUT", "/api/v1/admin/users/{u}/password", Some(r#"{"password":"reset-password-1"}"#), Need::Accounts),
+    ("DELETE", "/api/v1/admin/groups/{g2}", None, Need::Accounts),
+    ("DELETE", "/api/v1/admin/users/{u}", None, Need::Accounts),
+    ("GET", "/api/v1/admin/info", None, Need::View),
+];
+
+/// How a caller's request ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Passes the role check: a 2xx answer.
+    Ok,
+    /// Refused with this status and code.
+    No(u16, ErrorCode),
+}
+
+const OK: Outcome = Outcome::Ok;
+const NO_SESSION: Outcome = Outcome::No(401, ErrorCode::Unauthenticated);
+const FORBIDDEN: Outcome = Outcome::No(403, ErrorCode::Forbidden);
+const CHANGE_FIRST: Outcome = Outcome::No(403, ErrorCode::PasswordChangeRequired);
+
+/// Who calls.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    NoToken,
+    GarbageToken,
+    /// A user with these roles; `must_change` leaves the forced password change pending.
+    User {
+        roles: &'static [Role],
+        must_change: bool,
+    },
+    SuperAdmin,
+}
+
+struct Row {
+    tag: &'static str,
+    who: Who,
+    view: Outcome,
+    accounts: Outcome,
+    sessions: Outcome,
+}
+
+const fn user(roles: &'static [Role]) -> Who {
+    Who::User { roles, must_change: false }
+}
+
+/// A user who has not yet made the forced password change.
+const fn pending(roles: &'static [Role]) -> Who {
+    Who::User { roles, must_change: true }
+}
+
+#[rustfmt::skip]
+const CALLERS: &[Row] = &[
+    //    tag             who                                                             info          accounts      sessions
+    Row { tag: "anon",  who: Who::NoToken,                                          view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION },
+    Row { tag: "junk",  who: Who::GarbageToken,                                     view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION },
+    Row { tag: "plain", who: user(&[]),                                             view: FORBIDDEN,  accounts: FORBIDDEN,  sessions: FORBIDDEN },
+    Row { tag: "sa",    who: user(&[Role::ServerAdministrator]),                    view: OK,         accounts: OK,         sessions: OK },
+    Row { tag: "dba",   who: user(&[Role::DatabaseAdministrator]),                  view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN },
+    Row { tag: "aa",    who: user(&[Role::AccountAdministrator]),                   view: OK,         accounts: OK,         sessions: OK },
+    Row { tag: "elr",   who: user(&[Role::EventLogReader]),                         view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN },
+    Row { tag: "dirop", who: user(&[Role::DirectoryOperator, Role::AccountAdministrator]),  view: OK,     accounts: OK,         sessions: OK },
+    Row { tag: "dbdir", who: user(&[Role::DirectoryOperator, Role::DatabaseAdministrator]), view: OK,     accounts: FORBIDDEN,  sessions: FORBIDDEN },
+    Row { tag: "pend",  who: pending(&[Role::ServerAdministrator]),                 view: CHANGE_FIRST, accounts: CHANGE_FIRST, sessions: CHANGE_FIRST },
+    Row { tag: "super", who: Who::SuperAdmin,                                       view: OK,         accounts: OK,         sessions: OK },
+];
+
+impl Row {
+    fn expect(&self, need: Need) -> Outcome {
+        match need {
+            Need::View => self.view,
+            Need::Accounts => self.accounts,
+            Need::Sessions => self.sessions,
+        }
+    }
+}
+
+/// The fixtures one caller works on, made by the super administrator.
+struct Fixtures {
+    user: String,
+    group: String,
+    group2: String,
+    session: String,
+}
+
+async fn fixtures(server: &TestServer, raw: &Raw, admin: &str, tag: &str) -> Fixtures {
+    let user = format!("target-{tag}");
+    let body = json!({"account": user, "password": USER_PASSWORD, "options": {"must_change_password": false}});
+    raw.send("POST", "/api/v1/admin/users", Some(admin), Body::Json(&body.to_string())).await.expect_ok();
+    let (group, group2) = (format!("group-{tag}"), format!("group2-{tag}"));
+    for name in [&group, &group2] {
+        let body = json!({"name": name}).to_string();
+        raw.send("POST", "/api/v1/admin/groups", Some(admin), Body::Json(&body)).await.expect_ok();
+    }
+    let session = common::login(server, &user, USER_PASSWORD, tresor_api::ClientKind::Api).await.session.id;
+    Fixtures { user, group, group2, session }
+}
+
+async fn caller_token(server: &TestServer, raw: &Raw, admin: &str, row: &Row) -> Option<String> {
+    match row.who {
+        Who::NoToken => None,
+        Who::GarbageToken => Some("not-a-token-0123456789abcdef".to_owned()),
+        Who::SuperAdmin => Some(common::token(server, "admin", ADMIN_PASSWORD).await),
+        Who::User { roles, must_change } => {
+            let account = format!("caller-{}", row.tag);
+            let body = json!({"account": account, "password": USER_PASSWORD, "roles": roles,
+                "options": {"must_change_password": must_change}});
+            raw.send("POST", "/api/v1/admin/users", Some(admin), Body::Json(&body.to_string())).await.expect_ok();
+            Some(common::token(server, &account, USER_PASSWORD).await)
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_admin_route_with_every_kind_of_caller() {
+    let server = TestServer::start_with(Options { seats: 40, ..Options::default() }).await;
+    let raw = Raw::new(&server);
+    let admin = common::admin_token(&server).await;
+    let mut failures = Vec::new();
+    for row in CALLERS {
+        let token = caller_token(&server, &raw, &admin, row).await;
+        let f = fixtures(&server, &raw, &admin, row.tag).await;
+        for &(method, path, body, need) in ROUTES {
+            let path = path
+                .replace("{u}", &f.user)
+                .replace("{g2}", &f.group2)
+                .replace("{g}", &f.group)
+                .replace("{sid}", &f.session);
+            let body = body.map(|b| b.replace("{c}", row.tag));
+            let body = body.as_deref().map_or(Body::None, Body::Json);
+            let answer = raw.send(method, &path, token.as_deref(), body).await;
+            let got = match answer.status {
+                200..=299 => Outcome::Ok,
+                s => Outcome::No(s, answer.code().and_then(code_of).unwrap_or(ErrorCode::Internal)),
+            };
+            let want = row.expect(need);
+            if got != want {
+                failures
+                    .push(format!("{} {method} {path}: want {want:?}, got {} {}", row.tag, answer.status, answer.text));
+            }
+        }
+        if row.accounts != OK {
+            nothing_changed(&raw, &admin, &f, row.tag).await;
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A refused caller left its fixtures as they were: the user, its session and both groups still exist, unchanged.
+async fn nothing_changed(raw: &Raw, admin: &str, f: &Fixtures, tag: &str) {
+    let user = raw.get(&format!("/api/v1/admin/users/{}", f.user), Some(admin)).await;
+    assert_eq!(user.expect_ok()["full_name"], "", "{tag} changed the user");
+    let group = raw.get(&format!("/api/v1/admin/groups/{}", f.group), Some(admin)).await;
+    assert_eq!(group.expect_ok()["description"], "", "{tag} changed the group");
+    raw.get(&format!("/api/v1/admin/groups/{}", f.group2), Some(admin)).await.expect_ok();
+    for name in [format!("new-{tag}")] {
+        let u = raw.get(&format!("/api/v1/admin/users/{name}"), Some(admin)).await;
+        u.expect(404, ErrorCode::NotFound);
+        let g = raw.get(&format!("/api/v1/admin/groups/{name}"), Some(admin)).await;
+        g.expect(404, ErrorCode::NotFound);
+    }
+    let sessions = raw.get("/api/v1/admin/sessions", Some(admin)).await;
+    let live = sessions.expect_ok()["sessions"].as_array().unwrap().iter().any(|s| s["id"] == f.session.as_str());
+    assert!(live, "{tag} ended the session of {}", f.user);
+}
+
+fn code_of(s: &str) -> Option<ErrorCode> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+}
+
+/// A new admin route must join the table: the served OpenAPI document lists no admin operation the table lacks.
+#[tokio::test]
+async fn the_table_covers_every_admin_route() {
+    let server = TestServer::start().await;
+    let doc = server.client().openapi().await.unwrap();
+    let shape = |path: &str| {
+        let mut out = String::new();
+        let mut in_param = false;
+        for c in path.chars() {
+            match c {
+                '{' => (in_param, out) = (true, out + "{}"),
+                '}' => in_param = false,
+                c if !in_param => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let table: Vec<(String, String)> = ROUTES.iter().map(|(m, p, _, _)| (m.to_lowercase(), shape(p))).collect();
+    let mut missing = Vec::new();
+    let mut documented = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/admin") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            documented += 1;
+            if !table.contains(&(method.clone(), shape(path))) {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "admin routes missing from the role matrix: {missing:?}");
+    assert_eq!(documented, ROUTES.len(), "the table has routes the document does not describe");
+}
