@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
-use tresor_crypto::{PasswordHash, PasswordHasher, SecretString};
+use tresor_crypto::{HashMemory, PasswordHash, PasswordHasher, SecretString};
 
 use crate::accounts::{NamedRef, User};
 use crate::caller::Caller;
@@ -50,37 +50,54 @@ impl Default for AuthSettings {
     }
 }
 
-/// Argon2id off the async threads, a bounded number at a time.
+/// Argon2id off the async threads, a bounded number at a time, each with a working-memory buffer of its own that
+/// is kept for the next hash: memory is at most `concurrency` × the Argon2 memory cost, however many logins come.
 #[derive(Debug)]
 pub struct PasswordWork {
     hasher: PasswordHasher,
     permits: Semaphore,
+    memory: std::sync::Mutex<Vec<HashMemory>>,
 }
 
 impl PasswordWork {
-    /// `concurrency` hashes may run at once; each holds the configured Argon2 memory while it runs.
+    /// `concurrency` hashes may run at once.
     pub fn new(hasher: PasswordHasher, concurrency: usize) -> Self {
-        Self { hasher, permits: Semaphore::new(concurrency.max(1)) }
+        Self { hasher, permits: Semaphore::new(concurrency.max(1)), memory: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// Runs `work` on the blocking pool with a permit and a memory buffer.
+    async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&PasswordHasher, &mut HashMemory) -> T + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let _permit = self.permits.acquire().await.map_err(|_| CoreError::Internal("hash pool closed".into()))?;
+        let me = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            // Holding a permit means a buffer is free or none has been made for this permit yet.
+            let mut memory = me.pool().pop().unwrap_or_else(|| me.hasher.new_memory());
+            let out = work(&me.hasher, &mut memory);
+            me.pool().push(memory);
+            out
+        })
+        .await
+        .map_err(|_| CoreError::Internal("password hashing task failed".into()))
+    }
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<HashMemory>> {
+        self.memory.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub async fn hash(self: &Arc<Self>, password: SecretString) -> Result<PasswordHash, CoreError> {
-        let _permit = self.permits.acquire().await.map_err(|_| CoreError::Internal("hash pool closed".into()))?;
-        let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || me.hasher.hash(&password))
-            .await
-            .map_err(|_| CoreError::Internal("password hashing task failed".into()))?
-            .map_err(CoreError::from)
+        self.run(move |hasher, memory| hasher.hash_with(&password, memory)).await?.map_err(CoreError::from)
     }
 
     /// Verifies `password` against `hash`; with no hash (unknown account) does the same work against a dummy and
     /// answers false, so that timing does not reveal whether an account exists.
     pub async fn verify(self: &Arc<Self>, password: SecretString, hash: Option<String>) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else { return false };
-        let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || match hash {
-            Some(h) => me.hasher.verify(&password, &PasswordHash::from_phc(h)),
+        self.run(move |hasher, memory| match hash {
+            Some(h) => hasher.verify_with(&password, &PasswordHash::from_phc(h), memory),
             None => {
-                me.hasher.verify_dummy(&password);
+                hasher.verify_dummy_with(&password, memory);
                 false
             }
         })

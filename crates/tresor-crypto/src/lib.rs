@@ -15,6 +15,7 @@
 
 pub mod envelope;
 pub mod error;
+pub mod hash_memory;
 pub mod hashing;
 pub mod keys;
 pub mod password;
@@ -23,6 +24,7 @@ pub mod secret;
 
 pub use envelope::{ALGORITHM_AES_256_GCM, CIPHERTEXT_OVERHEAD, CIPHERTEXT_VERSION, open, seal};
 pub use error::CryptoError;
+pub use hash_memory::HashMemory;
 pub use hashing::{constant_time_eq, sha256};
 pub use keys::{DataKey, Key256, MasterKey};
 pub use password::{Argon2Params, PasswordHash, PasswordHasher};

@@ -12,14 +12,14 @@ use argon2::{Algorithm, Argon2, PasswordHasher as _, PasswordVerifier as _, Vers
 use crate::{CryptoError, SecretString, random_array};
 
 /// Salt length in bytes (RFC 9106 §3.1 recommends 16).
-const SALT_LEN: usize = 16;
+pub(crate) const SALT_LEN: usize = 16;
 /// Tag length in bytes (RFC 9106 §4 recommends 32 for password storage).
-const OUTPUT_LEN: usize = 32;
+pub(crate) const OUTPUT_LEN: usize = 32;
 /// Upper bounds on costs, enforced when configuring and when verifying. A stored hash is
 /// input too: `m=4294967295` in a tampered or imported PHC string would otherwise make
 /// Argon2 try to allocate 4 TiB and abort the process on the next login attempt.
-const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
-const MAX_ITERATIONS: u32 = 1024;
+pub(crate) const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+pub(crate) const MAX_ITERATIONS: u32 = 1024;
 
 /// Argon2id cost parameters, never weaker than the OWASP Password Storage Cheat Sheet's
 /// minimum (m = 19 MiB, t = 2, p = 1).
@@ -216,6 +216,37 @@ impl PasswordHasher {
             && tag_ok
             && params.m_cost() >= self.params.m_kib
             && params.t_cost() >= self.params.t)
+    }
+
+    /// A buffer for Argon2's working memory, sized on first use. Keep one per concurrent hash and pass it to
+    /// [`PasswordHasher::hash_with`] and [`PasswordHasher::verify_with`], so memory stays bounded by the number of
+    /// buffers however many hashes run.
+    #[must_use]
+    pub fn new_memory(&self) -> crate::HashMemory {
+        crate::HashMemory::new()
+    }
+
+    /// [`PasswordHasher::hash`] with reused memory.
+    ///
+    /// # Errors
+    /// As [`PasswordHasher::hash`].
+    pub fn hash_with(
+        &self,
+        password: &SecretString,
+        memory: &mut crate::HashMemory,
+    ) -> Result<PasswordHash, CryptoError> {
+        crate::hash_memory::hash_with(&self.params, password, memory)
+    }
+
+    /// [`PasswordHasher::verify`] with reused memory.
+    #[must_use]
+    pub fn verify_with(&self, password: &SecretString, hash: &PasswordHash, memory: &mut crate::HashMemory) -> bool {
+        crate::hash_memory::verify_with(password, &hash.0, memory)
+    }
+
+    /// [`PasswordHasher::verify_dummy`] with reused memory.
+    pub fn verify_dummy_with(&self, password: &SecretString, memory: &mut crate::HashMemory) {
+        let _ = std::hint::black_box(crate::hash_memory::verify_with(password, &self.dummy_hash, memory));
     }
 
     /// The configured parameters.
