@@ -50,19 +50,37 @@ impl Default for AuthSettings {
     }
 }
 
-/// Argon2id off the async threads, a bounded number at a time, each with a working-memory buffer of its own that
-/// is kept for the next hash: memory is at most `concurrency` × the Argon2 memory cost, however many logins come.
+/// Argon2id off the async threads, a bounded number at a time, each with a working-memory buffer: memory is at
+/// most `concurrency` × the Argon2 memory cost, however many logins come. Buffers are kept while more hashes are
+/// waiting (a login storm reuses them) and given back to the system when the last one finishes, so an idle server
+/// holds none.
 #[derive(Debug)]
 pub struct PasswordWork {
     hasher: PasswordHasher,
     permits: Semaphore,
     memory: std::sync::Mutex<Vec<HashMemory>>,
+    /// Hashes waiting for a permit or running.
+    demand: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one hash in [`PasswordWork::demand`] for as long as it lives.
+struct Demand<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Demand<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl PasswordWork {
     /// `concurrency` hashes may run at once.
     pub fn new(hasher: PasswordHasher, concurrency: usize) -> Self {
-        Self { hasher, permits: Semaphore::new(concurrency.max(1)), memory: std::sync::Mutex::new(Vec::new()) }
+        Self {
+            hasher,
+            permits: Semaphore::new(concurrency.max(1)),
+            memory: std::sync::Mutex::new(Vec::new()),
+            demand: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
     /// Runs `work` on the blocking pool with a permit and a memory buffer.
@@ -70,13 +88,21 @@ impl PasswordWork {
         self: &Arc<Self>,
         work: impl FnOnce(&PasswordHasher, &mut HashMemory) -> T + Send + 'static,
     ) -> Result<T, CoreError> {
+        self.demand.fetch_add(1, Ordering::AcqRel);
+        let _demand = Demand(&self.demand);
         let _permit = self.permits.acquire().await.map_err(|_| CoreError::Internal("hash pool closed".into()))?;
         let me = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             // Holding a permit means a buffer is free or none has been made for this permit yet.
             let mut memory = me.pool().pop().unwrap_or_else(|| me.hasher.new_memory());
             let out = work(&me.hasher, &mut memory);
-            me.pool().push(memory);
+            if me.demand.load(Ordering::Acquire) > 1 {
+                me.pool().push(memory);
+            } else {
+                // Nobody else is hashing or waiting: give the memory back (dropping it unmaps it).
+                drop(memory);
+                me.pool().clear();
+            }
             out
         })
         .await

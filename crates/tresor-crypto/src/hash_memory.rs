@@ -1,7 +1,10 @@
-//! Argon2's working memory as a reusable buffer. Hashing with a fresh allocation every time lets the allocator
-//! keep each 19 MiB block in a per-thread arena after it is freed, so a server's memory grows with every login
-//! thread it has ever used; with one buffer per hashing permit the memory is exactly permits × m, allocated on
-//! first use. The buffer is wiped after every use and on drop.
+//! Argon2's working memory as a reusable buffer, wiped after every use and on drop.
+//!
+//! Why not let argon2 allocate: glibc serves a 19 MiB request with its own mapping, and when that mapping is freed
+//! it raises its mmap threshold to 19 MiB; from then on such blocks come from per-thread arenas and are kept after
+//! they are freed, so a server's memory grows with every thread that ever hashed a password. A [`HashMemory`]
+//! reserves more than glibc's largest threshold (32 MiB), so it is always a mapping of its own that goes back to
+//! the system when dropped and never moves the threshold; only the part Argon2 uses is ever touched.
 
 use argon2::password_hash::phc;
 use argon2::{Algorithm, Argon2, Block, Version};
@@ -11,6 +14,9 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::password::{MAX_ITERATIONS, MAX_MEMORY_KIB, OUTPUT_LEN, SALT_LEN};
 use crate::{Argon2Params, CryptoError, PasswordHash, SecretString, constant_time_eq, random_array};
+
+/// Reserved blocks: more than glibc's largest dynamic mmap threshold (32 MiB), so the buffer is its own mapping.
+const OWN_MAPPING_BLOCKS: usize = (33 * 1024 * 1024) / Block::SIZE;
 
 /// Argon2 memory blocks, reused between hashes. Obtain one per concurrent hash from
 /// [`crate::PasswordHasher::new_memory`].
@@ -31,6 +37,9 @@ impl HashMemory {
 
     fn blocks(&mut self, count: usize) -> &mut [Block] {
         if self.0.len() < count {
+            if self.0.capacity() < count {
+                self.0.reserve_exact(count.max(OWN_MAPPING_BLOCKS) - self.0.len());
+            }
             self.0.resize(count, Block::default());
         }
         &mut self.0[..count]

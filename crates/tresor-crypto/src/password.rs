@@ -7,7 +7,7 @@
 use std::fmt;
 
 use argon2::password_hash::phc;
-use argon2::{Algorithm, Argon2, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{Algorithm, Argon2, Version};
 
 use crate::{CryptoError, SecretString, random_array};
 
@@ -170,13 +170,7 @@ impl PasswordHasher {
     /// [`CryptoError::Random`] if no salt could be drawn, [`CryptoError::PasswordHash`] if
     /// Argon2 fails.
     pub fn hash(&self, password: &SecretString) -> Result<PasswordHash, CryptoError> {
-        let salt: [u8; SALT_LEN] = random_array()?;
-        let hash = self
-            .params
-            .to_argon2()?
-            .hash_password_with_salt(password.expose_secret().as_bytes(), &salt)
-            .map_err(|e| CryptoError::PasswordHash(e.to_string()))?;
-        Ok(PasswordHash(hash.to_string()))
+        self.hash_with(password, &mut crate::HashMemory::new())
     }
 
     /// Whether `password` matches `hash`, using the algorithm and costs recorded in the hash
@@ -184,14 +178,14 @@ impl PasswordHasher {
     /// time. Any parse or Argon2 error, or costs above the configurable maximum, yield `false`.
     #[must_use]
     pub fn verify(&self, password: &SecretString, hash: &PasswordHash) -> bool {
-        verify_phc(password, &hash.0)
+        self.verify_with(password, hash, &mut crate::HashMemory::new())
     }
 
     /// Does the work of [`PasswordHasher::verify`] against the dummy hash and discards the
     /// result. Call it when the user name is unknown, so response time does not reveal which
     /// user names exist.
     pub fn verify_dummy(&self, password: &SecretString) {
-        let _ = std::hint::black_box(verify_phc(password, &self.dummy_hash));
+        self.verify_dummy_with(password, &mut crate::HashMemory::new());
     }
 
     /// Whether `hash` should be replaced by a fresh [`PasswordHasher::hash`] after a
@@ -262,21 +256,10 @@ impl fmt::Debug for PasswordHasher {
     }
 }
 
-fn verify_phc(password: &SecretString, phc_string: &str) -> bool {
-    let Ok(parsed) = phc::PasswordHash::new(phc_string) else {
-        return false;
-    };
-    let Ok(params) = argon2::Params::try_from(&parsed) else {
-        return false;
-    };
-    if params.m_cost() > MAX_MEMORY_KIB || params.t_cost() > MAX_ITERATIONS {
-        return false;
-    }
-    Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok()
-}
-
 #[cfg(test)]
 mod tests {
+    use argon2::{PasswordHasher as _, PasswordVerifier as _};
+
     use super::*;
 
     /// A correct hash whose pass count is over the cap must not verify: the cap, not a parse
@@ -292,7 +275,7 @@ mod tests {
             .to_string();
         let pw = SecretString::new("pw".to_owned());
         assert!(argon.verify_password(b"pw", over_cap.as_str()).is_ok());
-        assert!(!verify_phc(&pw, &over_cap));
+        assert!(!crate::hash_memory::verify_with(&pw, &over_cap, &mut crate::HashMemory::new()));
         Ok(())
     }
 }
