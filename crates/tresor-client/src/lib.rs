@@ -17,7 +17,7 @@ pub use error::ClientError;
 pub use fingerprint::fetch_fingerprint;
 /// The URL type the client's base URL is parsed into.
 pub use reqwest::Url;
-pub use trust::{Trust, certificate_fingerprint, fingerprint_hex, parse_fingerprint};
+pub use trust::{Trust, certificate_fingerprint, fingerprint_hex, parse_fingerprint, tls_config};
 
 /// The wire types, re-exported so that users of the client need no second dependency.
 pub use tresor_api as api;

@@ -69,6 +69,15 @@ pub(crate) fn provider() -> Arc<CryptoProvider> {
 /// whatever layers of HTTP errors wrap the handshake failure.
 pub(crate) type MismatchSlot = Arc<Mutex<Option<[u8; 32]>>>;
 
+/// The rustls configuration the typed client uses for `trust` (ALPN h2 and HTTP/1.1), for programs that need
+/// another HTTP stack with exactly the same trust, such as the load driver's raw requests.
+///
+/// # Errors
+/// [`ClientError::Tls`] when the CA file cannot be read or used.
+pub fn tls_config(trust: &Trust) -> Result<ClientConfig, ClientError> {
+    client_config(trust, &MismatchSlot::default())
+}
+
 /// Builds the rustls configuration for `trust`, with ALPN for HTTP/2 and HTTP/1.1.
 pub(crate) fn client_config(trust: &Trust, mismatch: &MismatchSlot) -> Result<ClientConfig, ClientError> {
     let provider = provider();
