@@ -54,3 +54,15 @@ id_type!(
     /// Identifies a session (not its token: the token is a secret, the id is what administrators see).
     SessionId
 );
+id_type!(
+    /// Identifies a shared password database.
+    DatabaseId
+);
+id_type!(
+    /// Identifies a folder inside a database.
+    FolderId
+);
+id_type!(
+    /// Identifies an entry (a password, a card, a licence, …) inside a database.
+    EntryId
+);

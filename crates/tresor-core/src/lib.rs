@@ -23,7 +23,7 @@ pub use auth::{AuthService, AuthSettings, LoginOutcome, PasswordWork};
 pub use caller::{Caller, Capability, ManageAccounts, ManageSessions, ViewServer};
 pub use clock::{Clock, SystemClock, Timestamp};
 pub use error::CoreError;
-pub use ids::{GroupId, SessionId, UserId};
+pub use ids::{DatabaseId, EntryId, FolderId, GroupId, SessionId, UserId};
 pub use keyring::Keyring;
 pub use server::{ServerService, ServerSnapshot};
 pub use store::{Store, StoreError};

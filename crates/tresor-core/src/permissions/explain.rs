@@ -4,10 +4,10 @@
 use std::fmt;
 
 use super::grant::{Object, Subject};
-use super::ids::{DatabaseId, EntryId, FolderId};
 use super::permission::{Permission, Setting};
 use super::resolver::Resolver;
 use crate::ids::UserId;
+use crate::ids::{DatabaseId, EntryId, FolderId};
 
 /// One of the levels a permission is resolved through, top-down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

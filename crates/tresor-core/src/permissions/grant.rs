@@ -2,9 +2,9 @@
 
 use std::fmt;
 
-use super::ids::{DatabaseId, EntryId, FolderId};
 use super::permission::{Permission, Setting};
 use crate::clock::Timestamp;
+use crate::ids::{DatabaseId, EntryId, FolderId};
 use crate::ids::{GroupId, UserId};
 
 /// Who a grant is for (manual, User permissions: "Permissions for users can also be applied to groups in the same

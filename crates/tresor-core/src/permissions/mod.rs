@@ -23,16 +23,16 @@
 
 pub mod explain;
 pub mod grant;
-pub mod ids;
+
 pub mod membership;
 pub mod permission;
 pub mod resolver;
 pub mod tree;
 mod visibility;
 
+pub use crate::ids::{DatabaseId, EntryId, FolderId};
 pub use explain::{Explanation, Level, LevelValue, NamedSubject};
 pub use grant::{Grant, GrantError, Object, Subject};
-pub use ids::{DatabaseId, EntryId, FolderId};
 pub use membership::Memberships;
 pub use permission::{NotInServerPolicy, Permission, PermissionSet, PolicyState, ServerPolicy, Setting};
 pub use resolver::Resolver;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::grant::Object;
-use super::ids::{DatabaseId, EntryId, FolderId};
+use crate::ids::{DatabaseId, EntryId, FolderId};
 
 /// A folder: its id, the folder it sits in (`None`: the database root) and its name (for explanations).
 #[derive(Debug, Clone, PartialEq, Eq)]

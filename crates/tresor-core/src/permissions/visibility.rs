@@ -1,9 +1,9 @@
 //! What a user sees of a database (DESIGN §3, Visibility): an entry is listed only if access and read both resolve
 //! to Allow on it; a folder is listed if it or something below it is visible.
 
-use super::ids::{EntryId, FolderId};
 use super::resolver::Resolver;
 use super::tree::{EntryNode, FolderNode, ROOT};
+use crate::ids::{EntryId, FolderId};
 
 /// A folder in a user's listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
