@@ -12,8 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
-use tresor_crypto::{HashMemory, PasswordHash, PasswordHasher, SecretString};
+use tresor_crypto::SecretString;
 
 use crate::accounts::{NamedRef, User};
 use crate::caller::Caller;
@@ -21,6 +20,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::error::CoreError;
 use crate::ids::{GroupId, SessionId, UserId};
 use crate::net::address_allowed;
+pub use crate::password_work::PasswordWork;
 use crate::session::{ClientKind, EndReason, SessionRecord, SessionToken, token_hash};
 use crate::store::Store;
 use crate::validate;
@@ -47,88 +47,6 @@ impl Default for AuthSettings {
             cache_ttl: Duration::from_secs(5),
             touch_interval: Duration::from_secs(60),
         }
-    }
-}
-
-/// Argon2id off the async threads, a bounded number at a time, each with a working-memory buffer: memory is at
-/// most `concurrency` × the Argon2 memory cost, however many logins come. Buffers are kept while more hashes are
-/// waiting (a login storm reuses them) and given back to the system when the last one finishes, so an idle server
-/// holds none.
-#[derive(Debug)]
-pub struct PasswordWork {
-    hasher: PasswordHasher,
-    permits: Semaphore,
-    memory: std::sync::Mutex<Vec<HashMemory>>,
-    /// Hashes waiting for a permit or running.
-    demand: std::sync::atomic::AtomicUsize,
-}
-
-/// Counts one hash in [`PasswordWork::demand`] for as long as it lives.
-struct Demand<'a>(&'a std::sync::atomic::AtomicUsize);
-
-impl Drop for Demand<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-impl PasswordWork {
-    /// `concurrency` hashes may run at once.
-    pub fn new(hasher: PasswordHasher, concurrency: usize) -> Self {
-        Self {
-            hasher,
-            permits: Semaphore::new(concurrency.max(1)),
-            memory: std::sync::Mutex::new(Vec::new()),
-            demand: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-
-    /// Runs `work` on the blocking pool with a permit and a memory buffer.
-    async fn run<T: Send + 'static>(
-        self: &Arc<Self>,
-        work: impl FnOnce(&PasswordHasher, &mut HashMemory) -> T + Send + 'static,
-    ) -> Result<T, CoreError> {
-        self.demand.fetch_add(1, Ordering::AcqRel);
-        let _demand = Demand(&self.demand);
-        let _permit = self.permits.acquire().await.map_err(|_| CoreError::Internal("hash pool closed".into()))?;
-        let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            // Holding a permit means a buffer is free or none has been made for this permit yet.
-            let mut memory = me.pool().pop().unwrap_or_else(|| me.hasher.new_memory());
-            let out = work(&me.hasher, &mut memory);
-            if me.demand.load(Ordering::Acquire) > 1 {
-                me.pool().push(memory);
-            } else {
-                // Nobody else is hashing or waiting: give the memory back (dropping it unmaps it).
-                drop(memory);
-                me.pool().clear();
-            }
-            out
-        })
-        .await
-        .map_err(|_| CoreError::Internal("password hashing task failed".into()))
-    }
-
-    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<HashMemory>> {
-        self.memory.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub async fn hash(self: &Arc<Self>, password: SecretString) -> Result<PasswordHash, CoreError> {
-        self.run(move |hasher, memory| hasher.hash_with(&password, memory)).await?.map_err(CoreError::from)
-    }
-
-    /// Verifies `password` against `hash`; with no hash (unknown account) does the same work against a dummy and
-    /// answers false, so that timing does not reveal whether an account exists.
-    pub async fn verify(self: &Arc<Self>, password: SecretString, hash: Option<String>) -> bool {
-        self.run(move |hasher, memory| match hash {
-            Some(h) => hasher.verify_with(&password, &PasswordHash::from_phc(h), memory),
-            None => {
-                hasher.verify_dummy_with(&password, memory);
-                false
-            }
-        })
-        .await
-        .unwrap_or(false)
     }
 }
 

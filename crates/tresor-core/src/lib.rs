@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod keyring;
 pub mod net;
+pub mod password_work;
 pub mod permissions;
 pub mod server;
 pub mod session;
