@@ -56,6 +56,13 @@ impl From<StoreError> for CoreError {
             StoreError::WouldCycle => {
                 CoreError::GroupCycle("that membership would make a group contain itself".to_owned())
             }
+            StoreError::StaleVersion { current } => {
+                CoreError::Conflict(format!("the entry was changed meanwhile; its current version is {current}"))
+            }
+            StoreError::NotEmpty(what) => CoreError::Conflict(format!("{what} is not empty")),
+            StoreError::FolderCycle => {
+                CoreError::Validation("a folder cannot be moved into itself or one of its sub-folders".to_owned())
+            }
             e @ StoreError::Unavailable(_) => CoreError::Unavailable(e),
             other => CoreError::Internal(other.to_string()),
         }

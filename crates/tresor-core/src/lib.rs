@@ -18,6 +18,7 @@ pub mod server;
 pub mod session;
 pub mod store;
 mod validate;
+pub mod vault;
 
 pub use accounts::{AccountService, Group, GroupPatch, NewGroup, NewUser, Role, RoleSet, User, UserPatch};
 pub use auth::{AuthService, AuthSettings, LoginOutcome, PasswordWork};

@@ -20,6 +20,15 @@ pub enum StoreError {
     SeatLimit { licensed: u64 },
     #[error("the membership would make a group contain itself")]
     WouldCycle,
+    /// A folder move that would put the folder inside itself.
+    #[error("the move would put a folder inside itself")]
+    FolderCycle,
+    /// A delete that is refused because something is still inside (a folder deleted without `recursive`).
+    #[error("{0} is not empty")]
+    NotEmpty(String),
+    /// An update that started from an older version than the current one (optimistic concurrency).
+    #[error("the entry has changed since it was read: its current version is {current}")]
+    StaleVersion { current: u32 },
     #[error("the database schema is at version {found}, newer than this server knows ({known}); upgrade Tresor")]
     SchemaTooNew { found: i64, known: i64 },
     #[error("the store is unavailable: {0}")]

@@ -16,8 +16,10 @@ use tresor_store_sql::{EmbeddedMigration, Engine, Migrator, SqlStore, driver_err
 pub const MAX_CONNECTIONS: u32 = 10;
 
 /// The schema history, append-only; the same versions as `tresor-store-sqlite`.
-const MIGRATIONS: &[EmbeddedMigration] =
-    &[EmbeddedMigration { version: 1, description: "accounts", sql: include_str!("../migrations/0001_accounts.sql") }];
+const MIGRATIONS: &[EmbeddedMigration] = &[
+    EmbeddedMigration { version: 1, description: "accounts", sql: include_str!("../migrations/0001_accounts.sql") },
+    EmbeddedMigration { version: 2, description: "vault", sql: include_str!("../migrations/0002_vault.sql") },
+];
 
 /// The embedded migrations of this engine.
 pub fn migrator() -> Migrator {

@@ -1,4 +1,5 @@
-//! One SQL implementation of [`tresor_core::Store`], shared by SQLite and PostgreSQL.
+//! One SQL implementation of [`tresor_core::Store`] and [`tresor_core::vault::VaultStore`], shared by SQLite and
+//! PostgreSQL.
 //!
 //! [`SqlStore`] speaks to either engine through sqlx's `Any` driver with runtime queries written in the SQL both
 //! engines accept (`$1` placeholders, TEXT ids, BIGINT milliseconds and 0/1 flags). The few places where the
@@ -17,6 +18,12 @@ mod sessions;
 mod settings;
 mod store_impl;
 mod users;
+mod vault_databases;
+mod vault_entries;
+mod vault_folders;
+mod vault_grants;
+mod vault_impl;
+mod vault_rows;
 
 use sqlx::{Any, AnyPool, Transaction};
 use tresor_core::StoreError;

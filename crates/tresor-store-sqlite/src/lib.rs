@@ -25,8 +25,10 @@ pub const PRAGMAS: [&str; 4] = [
 ];
 
 /// The schema history, append-only; the same versions as `tresor-store-postgres`.
-const MIGRATIONS: &[EmbeddedMigration] =
-    &[EmbeddedMigration { version: 1, description: "accounts", sql: include_str!("../migrations/0001_accounts.sql") }];
+const MIGRATIONS: &[EmbeddedMigration] = &[
+    EmbeddedMigration { version: 1, description: "accounts", sql: include_str!("../migrations/0001_accounts.sql") },
+    EmbeddedMigration { version: 2, description: "vault", sql: include_str!("../migrations/0002_vault.sql") },
+];
 
 /// The embedded migrations of this engine.
 pub fn migrator() -> Migrator {

@@ -39,6 +39,18 @@ macro_rules! contract_suite {
             user_listing_filters_pages_and_escapes,
             group_listing_filters_pages_and_escapes,
             schema_newer_than_known_is_refused,
+            vault_database_crud,
+            vault_database_listing_counts_entries,
+            vault_database_delete_cascades,
+            vault_folder_tree,
+            vault_concurrent_folder_moves_cannot_cycle,
+            vault_folder_delete,
+            vault_entry_lifecycle_and_history,
+            vault_concurrent_updates_one_wins,
+            vault_tampered_ciphertexts_fail_to_open,
+            vault_grants_round_trip,
+            vault_server_policy_round_trip,
+            vault_resolver_is_fed_from_the_store,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {

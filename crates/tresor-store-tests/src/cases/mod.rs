@@ -5,12 +5,20 @@ mod listing;
 mod server;
 mod sessions;
 mod users;
+mod vault;
+mod vault_entries;
+mod vault_grants;
+mod vault_tree;
 
 pub use groups::*;
 pub use listing::*;
 pub use server::*;
 pub use sessions::*;
 pub use users::*;
+pub use vault::*;
+pub use vault_entries::*;
+pub use vault_grants::*;
+pub use vault_tree::*;
 
 use tresor_core::StoreError;
 

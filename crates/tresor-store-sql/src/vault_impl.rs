@@ -1,0 +1,126 @@
+//! [`SqlStore`] as the core's [`VaultStore`] port: each method hands over to the module that owns its table.
+
+use async_trait::async_trait;
+use tresor_core::permissions::{Grant, ServerPolicy, Subject};
+use tresor_core::vault::{
+    Database, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, Folder, NewEntry, VaultStore, VersionInfo,
+};
+use tresor_core::{DatabaseId, EntryId, FolderId, StoreError, Timestamp};
+
+use crate::vault_grants as grants;
+use crate::{SqlStore, vault_databases as databases, vault_entries as entries, vault_folders as folders};
+
+#[async_trait]
+impl VaultStore for SqlStore {
+    async fn insert_database(&self, database: &Database) -> Result<(), StoreError> {
+        databases::insert_database(self, database).await
+    }
+    async fn database(&self, id: DatabaseId) -> Result<Option<Database>, StoreError> {
+        databases::database(self, id).await
+    }
+    async fn database_by_name(&self, name: &str) -> Result<Option<Database>, StoreError> {
+        databases::database_by_name(self, name).await
+    }
+    async fn list_databases(&self) -> Result<Vec<DatabaseListing>, StoreError> {
+        databases::list_databases(self).await
+    }
+    async fn update_database(&self, database: &Database) -> Result<(), StoreError> {
+        databases::update_database(self, database).await
+    }
+    async fn delete_database(&self, id: DatabaseId) -> Result<bool, StoreError> {
+        databases::delete_database(self, id).await
+    }
+    async fn count_databases(&self) -> Result<u64, StoreError> {
+        databases::count_databases(self).await
+    }
+
+    async fn insert_folder(&self, folder: &Folder) -> Result<(), StoreError> {
+        folders::insert_folder(self, folder).await
+    }
+    async fn folder(&self, database: DatabaseId, id: FolderId) -> Result<Option<Folder>, StoreError> {
+        folders::folder(self, database, id).await
+    }
+    async fn list_folders(&self, database: DatabaseId) -> Result<Vec<Folder>, StoreError> {
+        folders::list_folders(self, database).await
+    }
+    async fn rename_folder(
+        &self,
+        database: DatabaseId,
+        id: FolderId,
+        sealed_name: &[u8],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        folders::rename_folder(self, database, id, sealed_name, at).await
+    }
+    async fn move_folder(
+        &self,
+        database: DatabaseId,
+        id: FolderId,
+        parent: Option<FolderId>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        folders::move_folder(self, database, id, parent, at).await
+    }
+    async fn delete_folder(&self, database: DatabaseId, id: FolderId, recursive: bool) -> Result<bool, StoreError> {
+        folders::delete_folder(self, database, id, recursive).await
+    }
+
+    async fn insert_entry(&self, entry: &NewEntry) -> Result<EntryMeta, StoreError> {
+        entries::insert_entry(self, entry).await
+    }
+    async fn update_entry(&self, update: &EntryUpdate) -> Result<EntryMeta, StoreError> {
+        entries::update_entry(self, update).await
+    }
+    async fn move_entry(
+        &self,
+        database: DatabaseId,
+        id: EntryId,
+        folder: Option<FolderId>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        entries::move_entry(self, database, id, folder, at).await
+    }
+    async fn delete_entry(&self, database: DatabaseId, id: EntryId) -> Result<bool, StoreError> {
+        entries::delete_entry(self, database, id).await
+    }
+    async fn entry(&self, database: DatabaseId, id: EntryId) -> Result<Option<EntryMeta>, StoreError> {
+        entries::entry(self, database, id).await
+    }
+    async fn current_entry(
+        &self,
+        database: DatabaseId,
+        id: EntryId,
+    ) -> Result<Option<(EntryMeta, EntryVersion)>, StoreError> {
+        entries::current_entry(self, database, id).await
+    }
+    async fn list_entries(&self, database: DatabaseId) -> Result<Vec<EntryMeta>, StoreError> {
+        entries::list_entries(self, database).await
+    }
+    async fn entry_version(
+        &self,
+        database: DatabaseId,
+        id: EntryId,
+        version: u32,
+    ) -> Result<Option<EntryVersion>, StoreError> {
+        entries::entry_version(self, database, id, version).await
+    }
+    async fn entry_versions(&self, database: DatabaseId, id: EntryId) -> Result<Vec<VersionInfo>, StoreError> {
+        entries::entry_versions(self, database, id).await
+    }
+
+    async fn grants(&self, database: DatabaseId) -> Result<Vec<Grant>, StoreError> {
+        grants::grants(self, database).await
+    }
+    async fn put_grants(&self, database: DatabaseId, grants: &[Grant]) -> Result<(), StoreError> {
+        grants::put_grants(self, database, grants).await
+    }
+    async fn revoke_subject(&self, database: DatabaseId, subject: Subject) -> Result<u64, StoreError> {
+        grants::revoke_subject(self, database, subject).await
+    }
+    async fn server_policy(&self) -> Result<ServerPolicy, StoreError> {
+        grants::server_policy(self).await
+    }
+    async fn put_server_policy(&self, policy: &ServerPolicy) -> Result<(), StoreError> {
+        grants::put_server_policy(self, policy).await
+    }
+}
