@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=${TRESOR_BIN:-target/debug/tresor}
+bin=${TRESOR_BIN:-${CARGO_TARGET_DIR:-target}/debug/tresor}
 port=${SCHEMATHESIS_PORT:-18714}
 work=$(mktemp -d)
 server_pid=
