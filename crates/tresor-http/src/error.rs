@@ -53,10 +53,6 @@ impl From<CoreError> for ApiError {
                 tracing::error!(error = %e, "request failed");
                 "the server could not complete the request; the details are in its log".to_owned()
             }
-            S::SERVICE_UNAVAILABLE => {
-                tracing::warn!(error = ?e, "store unavailable");
-                e.to_string()
-            }
             _ => e.to_string(),
         };
         Self { status, code, message }

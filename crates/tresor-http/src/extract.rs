@@ -69,13 +69,17 @@ fn json_error(e: serde_json::Error) -> ApiError {
             ErrorCode::MalformedJson,
             format!("the body is not valid JSON (line {}, column {})", e.line(), e.column()),
         ),
-        Category::Data => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidBody, redact_serde(&e.to_string())),
+        Category::Data => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidBody,
+            format!("the body does not match the expected shape: {}", redact_quoted(&e.to_string())),
+        ),
     }
 }
 
 /// serde quotes offending string values in its messages ("invalid type: string \"hunter2\", expected …"). A value
 /// may be a password sent in the wrong field, so quoted values are cut out; field names (in backticks) stay.
-fn redact_serde(msg: &str) -> String {
+fn redact_quoted(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     let mut in_quotes = false;
     for c in msg.chars() {
@@ -92,7 +96,7 @@ fn redact_serde(msg: &str) -> String {
             (c, false) => out.push(c),
         }
     }
-    format!("the body does not match the expected shape: {out}")
+    out
 }
 
 /// Query parameters, refused with `invalid_parameter`.
@@ -107,10 +111,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidParameter,
-                format!(
-                    "invalid query: {}",
-                    redact_serde(&e.body_text()).trim_start_matches("the body does not match the expected shape: ")
-                ),
+                format!("invalid query: {}", redact_quoted(&e.body_text())),
             )
         })
     }
@@ -210,14 +211,14 @@ impl<C: Capability> FromRequestParts<AppState> for Require<C> {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_serde;
+    use super::redact_quoted;
 
     #[test]
     fn quoted_values_never_reach_the_message() {
-        let m = redact_serde("invalid type: string \"hunter2\", expected a boolean at line 1 column 30");
+        let m = redact_quoted("invalid type: string \"hunter2\", expected a boolean at line 1 column 30");
         assert!(!m.contains("hunter2"), "{m}");
         assert!(m.contains("expected a boolean"), "{m}");
-        let m = redact_serde("unknown field `pasword`, expected one of `account`, `password`");
+        let m = redact_quoted("unknown field `pasword`, expected one of `account`, `password`");
         assert!(m.contains("`pasword`"), "{m}");
     }
 }

