@@ -19,6 +19,11 @@ pub const MAX_CONNECTIONS: u32 = 10;
 const MIGRATIONS: &[EmbeddedMigration] = &[
     EmbeddedMigration { version: 1, description: "accounts", sql: include_str!("../migrations/0001_accounts.sql") },
     EmbeddedMigration { version: 2, description: "vault", sql: include_str!("../migrations/0002_vault.sql") },
+    EmbeddedMigration {
+        version: 3,
+        description: "attachments",
+        sql: include_str!("../migrations/0003_attachments.sql"),
+    },
 ];
 
 /// The embedded migrations of this engine.

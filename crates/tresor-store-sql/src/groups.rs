@@ -1,9 +1,10 @@
-//! Groups and memberships: group records, users in groups, and groups in groups under the caller's cycle check.
+//! Groups and memberships: group records, users in groups, groups in groups under the caller's cycle check, and
+//! the whole membership graph for the permission model.
 
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 use tresor_core::accounts::{Members, NamedRef, name_key};
 use tresor_core::store::{CycleCheck, ListFilter, Page};
-use tresor_core::{Group, GroupId, StoreError, UserId};
+use tresor_core::{Group, GroupGraph, GroupId, StoreError, UserId};
 
 use crate::error::{GENERIC, Names, corrupt};
 use crate::rows::{self, flag, group_columns};
@@ -172,18 +173,7 @@ pub(crate) async fn add_group_to_group(
 ) -> Result<bool, StoreError> {
     let mut tx = store.begin_write().await?;
     store.serialise(&mut tx, Serialise::GroupGroups).await?;
-    let rows = sqlx::query("SELECT parent_id, child_id FROM group_groups")
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(store.fail(GENERIC))?;
-    let mut edges = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let end = |column: &'static str| -> Result<GroupId, StoreError> {
-            let text: String = row.try_get(column).map_err(|_| corrupt("group_groups", column, "?"))?;
-            text.parse().map_err(|_| corrupt("group_groups", column, &text))
-        };
-        edges.push((end("parent_id")?, end("child_id")?));
-    }
+    let edges = group_edges(store, &mut tx).await?;
     if edges.contains(&(parent, child)) {
         return Ok(false);
     }
@@ -212,4 +202,50 @@ pub(crate) async fn remove_group_from_group(
         .await
         .map_err(store.fail(GENERIC))?;
     Ok(deleted.rows_affected() > 0)
+}
+
+/// Every group-in-group membership as `(parent, child)`.
+async fn group_edges(
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
+) -> Result<Vec<(GroupId, GroupId)>, StoreError> {
+    let rows = sqlx::query("SELECT parent_id, child_id FROM group_groups")
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(store.fail(GENERIC))?;
+    let mut edges = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let end = |column: &'static str| -> Result<GroupId, StoreError> {
+            let text: String = row.try_get(column).map_err(|_| corrupt("group_groups", column, "?"))?;
+            text.parse().map_err(|_| corrupt("group_groups", column, &text))
+        };
+        edges.push((end("parent_id")?, end("child_id")?));
+    }
+    Ok(edges)
+}
+
+/// Groups and edges are read from one snapshot, so that no edge names a group the list lacks.
+pub(crate) async fn group_graph(store: &SqlStore) -> Result<GroupGraph, StoreError> {
+    let mut tx = store.begin_snapshot().await?;
+    let rows = sqlx::query("SELECT id, name, disabled FROM groups ORDER BY name_key")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(store.fail(GENERIC))?;
+    let groups = rows.iter().map(rows::group_node).collect::<Result<_, _>>()?;
+    let edges = group_edges(store, &mut tx).await?.into_iter().map(|(parent, child)| (child, parent)).collect();
+    tx.commit().await.map_err(store.fail(GENERIC))?;
+    Ok(GroupGraph { groups, edges })
+}
+
+/// Users of kind `user` only, as [`users::count_seat_users`](crate::users::count_seat_users) counts them: the
+/// super administrator is no group member. A user in no group has one row, with no group.
+pub(crate) async fn user_memberships(store: &SqlStore) -> Result<Vec<(UserId, String, Option<GroupId>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.account, m.group_id FROM users u LEFT JOIN group_users m ON m.user_id = u.id \
+         WHERE u.kind = 'user' ORDER BY u.account_key, m.group_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .map_err(store.fail(GENERIC))?;
+    rows.iter().map(rows::user_membership).collect()
 }

@@ -18,6 +18,7 @@ mod sessions;
 mod settings;
 mod store_impl;
 mod users;
+mod vault_attachments;
 mod vault_databases;
 mod vault_entries;
 mod vault_folders;
@@ -98,6 +99,17 @@ impl SqlStore {
         let tx = match self.engine {
             Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Engine::Postgres => self.pool.begin().await,
+        };
+        tx.map_err(self.fail(error::GENERIC))
+    }
+
+    /// Begins a transaction that only reads, whose statements all see one snapshot: SQLite (WAL) takes it at the
+    /// first read of a deferred transaction; PostgreSQL's READ COMMITTED would take one per statement, so it asks
+    /// for REPEATABLE READ.
+    async fn begin_snapshot(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let tx = match self.engine {
+            Engine::Sqlite => self.pool.begin().await,
+            Engine::Postgres => self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await,
         };
         tx.map_err(self.fail(error::GENERIC))
     }

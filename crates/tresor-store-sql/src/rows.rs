@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use tresor_core::accounts::{AccountOptions, NamedRef, Profile, RoleSet, UserKind};
 use tresor_core::net::AddressRule;
 use tresor_core::session::{ClientKind, EndReason, SessionRecord};
-use tresor_core::{Group, StoreError, Timestamp, User};
+use tresor_core::{Group, GroupId, StoreError, Timestamp, User, UserId};
 
 use crate::error::corrupt;
 
@@ -88,6 +88,11 @@ impl<'r> Reader<'r> {
         self.text(column)?.parse().map_err(|_| self.bad(column))
     }
 
+    fn optional_parsed<T: FromStr>(&self, column: &str) -> Result<Option<T>, StoreError> {
+        let value = self.row.try_get::<Option<String>, _>(column).map_err(|_| self.bad(column))?;
+        value.map(|v| v.parse().map_err(|_| self.bad(column))).transpose()
+    }
+
     fn id<T: FromStr>(&self) -> Result<T, StoreError> {
         self.id.parse().map_err(|_| self.bad("id"))
     }
@@ -159,6 +164,18 @@ pub(crate) fn session(row: &AnyRow) -> Result<SessionRecord, StoreError> {
         ended_at: r.optional_time("ended_at")?,
         end_reason,
     })
+}
+
+/// An `(id, name, disabled)` row of `groups`, a node of the group graph.
+pub(crate) fn group_node(row: &AnyRow) -> Result<(GroupId, String, bool), StoreError> {
+    let r = Reader::new(row, "groups")?;
+    Ok((r.id()?, r.text("name")?, r.flag("disabled")?))
+}
+
+/// An `(id, account, group_id)` row of a user and one of its groups, `group_id` NULL for a user in none.
+pub(crate) fn user_membership(row: &AnyRow) -> Result<(UserId, String, Option<GroupId>), StoreError> {
+    let r = Reader::new(row, "users")?;
+    Ok((r.id()?, r.text("account")?, r.optional_parsed("group_id")?))
 }
 
 /// An `(id, name)` row, for member and membership listings.

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use tresor_core::accounts::{Members, NamedRef};
 use tresor_core::session::{EndReason, SessionRecord};
 use tresor_core::store::{CycleCheck, ListFilter, Page};
-use tresor_core::{Group, GroupId, SessionId, Store, StoreError, Timestamp, User, UserId};
+use tresor_core::{Group, GroupGraph, GroupId, SessionId, Store, StoreError, Timestamp, User, UserId};
 
 use crate::error::GENERIC;
 use crate::{SqlStore, groups, sessions, settings, users};
@@ -93,6 +93,12 @@ impl Store for SqlStore {
     }
     async fn group_members(&self, id: GroupId) -> Result<Members, StoreError> {
         groups::group_members(self, id).await
+    }
+    async fn group_graph(&self) -> Result<GroupGraph, StoreError> {
+        groups::group_graph(self).await
+    }
+    async fn user_memberships(&self) -> Result<Vec<(UserId, String, Option<GroupId>)>, StoreError> {
+        groups::user_memberships(self).await
     }
     async fn group_parents(&self, id: GroupId) -> Result<Vec<NamedRef<GroupId>>, StoreError> {
         groups::group_parents(self, id).await

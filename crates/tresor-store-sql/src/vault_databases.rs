@@ -1,9 +1,10 @@
-//! Databases: their records, the listing with counts, and the per-database turn-taking of structural writes.
+//! Databases: their records, the listing with counts and last access, and the per-database turn-taking of
+//! structural writes.
 
 use sqlx::{Any, Transaction};
 use tresor_core::accounts::name_key;
 use tresor_core::vault::{Database, DatabaseListing};
-use tresor_core::{DatabaseId, StoreError};
+use tresor_core::{DatabaseId, StoreError, Timestamp};
 
 use crate::error::{GENERIC, Names};
 use crate::rows::flag;
@@ -80,8 +81,8 @@ pub(crate) async fn list_databases(store: &SqlStore) -> Result<Vec<DatabaseListi
         ", (SELECT COUNT(*) FROM entries e WHERE e.database_id = d.id) AS entry_count, \
          (SELECT CAST(COALESCE(SUM(LENGTH(v.ciphertext)), 0) AS BIGINT) FROM entry_versions v \
           JOIN entries e ON e.id = v.entry_id WHERE e.database_id = d.id) AS size_bytes, \
-         (SELECT MAX(e.updated_at) FROM entries e WHERE e.database_id = d.id) AS last_entry_change \
-         FROM databases d ORDER BY d.name_key"
+         (SELECT MAX(e.updated_at) FROM entries e WHERE e.database_id = d.id) AS last_entry_change, \
+         d.last_accessed_at FROM databases d ORDER BY d.name_key"
     ))
     .fetch_all(store.pool())
     .await
@@ -89,9 +90,15 @@ pub(crate) async fn list_databases(store: &SqlStore) -> Result<Vec<DatabaseListi
     rows.iter()
         .map(|row| {
             let database = vault_rows::database(row)?;
-            let (entries, size_bytes, last_entry) = vault_rows::database_counts(row)?;
-            let last_modified = last_entry.map_or(database.updated_at, |t| t.max(database.updated_at));
-            Ok(DatabaseListing { database, entries, size_bytes, last_modified })
+            let activity = vault_rows::database_activity(row)?;
+            let last_modified = activity.last_entry_change.map_or(database.updated_at, |t| t.max(database.updated_at));
+            Ok(DatabaseListing {
+                database,
+                entries: activity.entries,
+                size_bytes: activity.size_bytes,
+                last_modified,
+                last_accessed: activity.last_accessed,
+            })
         })
         .collect()
 }
@@ -134,4 +141,18 @@ pub(crate) async fn count_databases(store: &SqlStore) -> Result<u64, StoreError>
         .await
         .map_err(store.fail(GENERIC))?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Only ever moves the time forward: two nodes recording accesses out of order keep the later one.
+pub(crate) async fn touch_database(store: &SqlStore, id: DatabaseId, at: Timestamp) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE databases SET last_accessed_at = $2 \
+         WHERE id = $1 AND (last_accessed_at IS NULL OR last_accessed_at < $2)",
+    )
+    .bind(id.to_string())
+    .bind(at.as_millis())
+    .execute(store.pool())
+    .await
+    .map_err(store.fail(GENERIC))?;
+    Ok(())
 }

@@ -222,7 +222,7 @@ pub(crate) async fn entry_versions(
         .map(|row| {
             let r = Cols::new(row, "entry_versions", "entry_id");
             Ok(VersionInfo {
-                version: r.version("version")?,
+                version: r.u32("version")?,
                 author: r.parsed("author_id")?,
                 created_at: Timestamp::from_millis(r.int("created_at")?),
             })

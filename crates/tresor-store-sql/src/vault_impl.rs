@@ -3,12 +3,13 @@
 use async_trait::async_trait;
 use tresor_core::permissions::{Grant, ServerPolicy, Subject};
 use tresor_core::vault::{
-    Database, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, Folder, NewEntry, VaultStore, VersionInfo,
+    AttachmentMeta, Database, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, Folder, NewAttachment, NewEntry,
+    VaultStore, VersionInfo,
 };
-use tresor_core::{DatabaseId, EntryId, FolderId, StoreError, Timestamp};
+use tresor_core::{AttachmentId, DatabaseId, EntryId, FolderId, StoreError, Timestamp};
 
-use crate::vault_grants as grants;
-use crate::{SqlStore, vault_databases as databases, vault_entries as entries, vault_folders as folders};
+use crate::{SqlStore, vault_attachments as attachments, vault_databases as databases, vault_entries as entries};
+use crate::{vault_folders as folders, vault_grants as grants};
 
 #[async_trait]
 impl VaultStore for SqlStore {
@@ -32,6 +33,9 @@ impl VaultStore for SqlStore {
     }
     async fn count_databases(&self) -> Result<u64, StoreError> {
         databases::count_databases(self).await
+    }
+    async fn touch_database(&self, id: DatabaseId, at: Timestamp) -> Result<(), StoreError> {
+        databases::touch_database(self, id, at).await
     }
 
     async fn insert_folder(&self, folder: &Folder) -> Result<(), StoreError> {
@@ -106,6 +110,37 @@ impl VaultStore for SqlStore {
     }
     async fn entry_versions(&self, database: DatabaseId, id: EntryId) -> Result<Vec<VersionInfo>, StoreError> {
         entries::entry_versions(self, database, id).await
+    }
+
+    async fn insert_attachment(&self, attachment: &NewAttachment) -> Result<AttachmentMeta, StoreError> {
+        attachments::insert_attachment(self, attachment).await
+    }
+    async fn attachments(&self, database: DatabaseId, entry: EntryId) -> Result<Vec<AttachmentMeta>, StoreError> {
+        attachments::attachments(self, database, entry).await
+    }
+    async fn attachment(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        id: AttachmentId,
+    ) -> Result<Option<AttachmentMeta>, StoreError> {
+        attachments::attachment(self, database, entry, id).await
+    }
+    async fn attachment_chunk(
+        &self,
+        database: DatabaseId,
+        id: AttachmentId,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        attachments::attachment_chunk(self, database, id, index).await
+    }
+    async fn delete_attachment(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        id: AttachmentId,
+    ) -> Result<bool, StoreError> {
+        attachments::delete_attachment(self, database, entry, id).await
     }
 
     async fn grants(&self, database: DatabaseId) -> Result<Vec<Grant>, StoreError> {

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tresor_core::permissions::{Grant, Object, Permission, PolicyState, Setting, Subject};
-use tresor_core::vault::{Database, DatabaseSettings, EntryMeta, EntryType, EntryVersion, Folder};
+use tresor_core::vault::{AttachmentMeta, Database, DatabaseSettings, EntryMeta, EntryType, EntryVersion, Folder};
 use tresor_core::{DatabaseId, StoreError, Timestamp};
 
 use crate::error::corrupt;
@@ -39,6 +39,14 @@ macro_rules! entry_columns {
 }
 pub(crate) use entry_columns;
 
+/// The columns of `attachments` (aliased `a`) that [`attachment`] reads.
+macro_rules! attachment_columns {
+    () => {
+        "a.id, a.database_id, a.entry_id, a.sealed_name, a.size, a.chunks, a.author_id, a.created_at"
+    };
+}
+pub(crate) use attachment_columns;
+
 /// Reads one row's columns; the table and the row's id name what is wrong in errors, never the value.
 pub(crate) struct Cols<'r> {
     row: &'r AnyRow,
@@ -66,6 +74,9 @@ impl<'r> Cols<'r> {
     fn optional_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
         self.row.try_get::<Option<i64>, _>(column).map_err(|_| self.bad(column))
     }
+    fn optional_time(&self, column: &str) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.optional_int(column)?.map(Timestamp::from_millis))
+    }
     fn count(&self, column: &str) -> Result<u64, StoreError> {
         u64::try_from(self.int(column)?).map_err(|_| self.bad(column))
     }
@@ -82,7 +93,7 @@ impl<'r> Cols<'r> {
     fn time(&self, column: &str) -> Result<Timestamp, StoreError> {
         self.int(column).map(Timestamp::from_millis)
     }
-    pub(crate) fn version(&self, column: &str) -> Result<u32, StoreError> {
+    pub(crate) fn u32(&self, column: &str) -> Result<u32, StoreError> {
         u32::try_from(self.int(column)?).map_err(|_| self.bad(column))
     }
     pub(crate) fn parsed<T: FromStr>(&self, column: &str) -> Result<T, StoreError> {
@@ -110,11 +121,22 @@ pub(crate) fn database(row: &AnyRow) -> Result<Database, StoreError> {
     })
 }
 
-/// The listing's computed columns of a database row.
-pub(crate) fn database_counts(row: &AnyRow) -> Result<(u64, u64, Option<Timestamp>), StoreError> {
+/// What the listing adds to a database row: its computed columns and its last access.
+pub(crate) struct DatabaseActivity {
+    pub(crate) entries: u64,
+    pub(crate) size_bytes: u64,
+    pub(crate) last_entry_change: Option<Timestamp>,
+    pub(crate) last_accessed: Option<Timestamp>,
+}
+
+pub(crate) fn database_activity(row: &AnyRow) -> Result<DatabaseActivity, StoreError> {
     let r = Cols::new(row, "databases", "id");
-    let last = r.optional_int("last_entry_change")?.map(Timestamp::from_millis);
-    Ok((r.count("entry_count")?, r.count("size_bytes")?, last))
+    Ok(DatabaseActivity {
+        entries: r.count("entry_count")?,
+        size_bytes: r.count("size_bytes")?,
+        last_entry_change: r.optional_time("last_entry_change")?,
+        last_accessed: r.optional_time("last_accessed_at")?,
+    })
 }
 
 pub(crate) fn folder(row: &AnyRow) -> Result<Folder, StoreError> {
@@ -136,7 +158,7 @@ pub(crate) fn entry_meta(row: &AnyRow) -> Result<EntryMeta, StoreError> {
         database: r.parsed("database_id")?,
         folder: r.optional_parsed("folder_id")?,
         kind: EntryType::from_name(&r.text("kind")?).ok_or_else(|| r.bad("kind"))?,
-        version: r.version("version")?,
+        version: r.u32("version")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
     })
@@ -147,10 +169,24 @@ pub(crate) fn entry_version(row: &AnyRow, created_column: &str) -> Result<EntryV
     let r = Cols::new(row, "entry_versions", "entry_id");
     Ok(EntryVersion {
         entry: r.parsed("entry_id")?,
-        version: r.version("version")?,
+        version: r.u32("version")?,
         ciphertext: r.blob("ciphertext")?,
         author: r.parsed("author_id")?,
         created_at: r.time(created_column)?,
+    })
+}
+
+pub(crate) fn attachment(row: &AnyRow) -> Result<AttachmentMeta, StoreError> {
+    let r = Cols::new(row, "attachments", "id");
+    Ok(AttachmentMeta {
+        id: r.parsed("id")?,
+        database: r.parsed("database_id")?,
+        entry: r.parsed("entry_id")?,
+        sealed_name: r.blob("sealed_name")?,
+        size: r.count("size")?,
+        chunks: r.u32("chunks")?,
+        author: r.parsed("author_id")?,
+        created_at: r.time("created_at")?,
     })
 }
 

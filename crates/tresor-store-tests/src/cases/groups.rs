@@ -1,10 +1,11 @@
-//! Cases for groups: records, users in groups, groups in groups, and the cycle check under concurrency.
+//! Cases for groups: records, users in groups, groups in groups, the cycle check under concurrency, and the
+//! whole membership graph.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use tresor_core::accounts::would_create_cycle;
-use tresor_core::{GroupId, StoreError, UserId};
+use tresor_core::{GroupGraph, GroupId, StoreError, UserId};
 
 use super::assert_err;
 use crate::TestDb;
@@ -185,4 +186,77 @@ pub async fn concurrent_opposite_additions_cannot_cycle(db: TestDb) {
         let refused = results.iter().filter(|r| matches!(r, Err(StoreError::WouldCycle))).count();
         assert_eq!((added, refused), (1, 1), "round {round}: {results:?}");
     }
+}
+
+pub async fn group_graph_lists_groups_and_nesting(db: TestDb) {
+    let store = db.store();
+    assert_eq!(store.group_graph().await.unwrap(), GroupGraph::default());
+    let [all, eng, mut web, ops] = ["all", "eng", "Web", "ops"].map(sample::group);
+    web.disabled = true;
+    for g in [&all, &eng, &web, &ops] {
+        store.insert_group(g).await.unwrap();
+    }
+    let allow = |_: &[(GroupId, GroupId)]| false;
+    for (parent, child) in [(&all, &eng), (&eng, &web), (&ops, &web), (&all, &ops)] {
+        assert!(store.add_group_to_group(parent.id, child.id, &allow).await.unwrap());
+    }
+    let graph = || async {
+        let GroupGraph { mut groups, mut edges } = store.group_graph().await.unwrap();
+        groups.sort();
+        edges.sort();
+        (groups, edges)
+    };
+    let node = |g: &tresor_core::Group| (g.id, g.name.clone(), g.disabled);
+    let sorted = |mut v: Vec<(GroupId, GroupId)>| {
+        v.sort();
+        v
+    };
+    let (groups, edges) = graph().await;
+    let mut expected = vec![node(&all), node(&eng), node(&web), node(&ops)];
+    expected.sort();
+    assert_eq!(groups, expected, "every group with its name as written and its disabled flag");
+    // (child, parent): web is in both eng and ops.
+    assert_eq!(edges, sorted(vec![(eng.id, all.id), (web.id, eng.id), (web.id, ops.id), (ops.id, all.id)]));
+
+    web.disabled = false;
+    store.update_group(&web).await.unwrap();
+    assert!(store.remove_group_from_group(ops.id, web.id).await.unwrap());
+    assert!(store.delete_group(eng.id).await.unwrap());
+    let (groups, edges) = graph().await;
+    let mut expected = vec![node(&all), node(&web), node(&ops)];
+    expected.sort();
+    assert_eq!(groups, expected);
+    assert_eq!(edges, [(ops.id, all.id)]);
+}
+
+/// One row per (user, direct group), one with no group for a user in none; the super administrator takes no
+/// seat and is no member, so it is not listed.
+pub async fn user_memberships_list_every_seat_user(db: TestDb) {
+    let store = db.store();
+    assert!(store.user_memberships().await.unwrap().is_empty());
+    let (ops, dev) = (sample::group("ops"), sample::group("dev"));
+    store.insert_group(&ops).await.unwrap();
+    store.insert_group(&dev).await.unwrap();
+    let [ida, jon, kim] = ["ida", "Jon", "kim"].map(sample::user);
+    store.insert_user(&ida, HASH, &[ops.id, dev.id], 10).await.unwrap();
+    store.insert_user(&jon, HASH, &[ops.id], 10).await.unwrap();
+    store.insert_user(&kim, HASH, &[], 10).await.unwrap();
+    store.insert_user(&sample::super_admin(), HASH, &[], 10).await.unwrap();
+    let listed = || async {
+        let mut rows = store.user_memberships().await.unwrap();
+        rows.sort();
+        rows
+    };
+    let row = |u: &tresor_core::User, g: Option<&tresor_core::Group>| (u.id, u.account.clone(), g.map(|g| g.id));
+    let sorted = |mut v: Vec<(UserId, String, Option<GroupId>)>| {
+        v.sort();
+        v
+    };
+    let expected = sorted(vec![row(&ida, Some(&ops)), row(&ida, Some(&dev)), row(&jon, Some(&ops)), row(&kim, None)]);
+    assert_eq!(listed().await, expected);
+
+    assert!(store.remove_user_from_group(ops.id, jon.id).await.unwrap());
+    assert!(store.delete_group(dev.id).await.unwrap());
+    let expected = sorted(vec![row(&ida, Some(&ops)), row(&jon, None), row(&kim, None)]);
+    assert_eq!(listed().await, expected);
 }

@@ -167,3 +167,31 @@ pub async fn vault_database_delete_cascades(db: TestDb) {
     assert_eq!(store.list_folders(kept.id).await.unwrap().len(), 2);
     assert_eq!(store.grants(kept.id).await.unwrap().len(), 1);
 }
+
+/// The listing's last access is what `touch_database` recorded, per database, and only ever moves forward.
+pub async fn vault_database_last_access(db: TestDb) {
+    let store = vault(&db);
+    let (d, _) = stored_database(store.as_ref(), "Company").await;
+    let (other, _) = stored_database(store.as_ref(), "Other").await;
+    let last_access = || async {
+        let listing = store.list_databases().await.unwrap();
+        let of = |id: DatabaseId| listing.iter().find(|l| l.database.id == id).unwrap().last_accessed;
+        (of(d.id), of(other.id))
+    };
+    assert_eq!(last_access().await, (None, None), "nobody has opened either");
+
+    store.touch_database(d.id, at(20)).await.unwrap();
+    assert_eq!(last_access().await, (Some(at(20)), None));
+    store.touch_database(d.id, at(30)).await.unwrap();
+    assert_eq!(last_access().await, (Some(at(30)), None));
+    // A node that recorded an earlier open late does not move it back.
+    store.touch_database(d.id, at(25)).await.unwrap();
+    assert_eq!(last_access().await, (Some(at(30)), None));
+    store.touch_database(DatabaseId::random(), at(40)).await.unwrap();
+    assert_eq!(last_access().await, (Some(at(30)), None));
+
+    // Opening is not changing: the record and the last modification stay.
+    assert_eq!(store.database(d.id).await.unwrap(), Some(d.clone()));
+    let listing = store.list_databases().await.unwrap();
+    assert_eq!(listing.iter().find(|l| l.database.id == d.id).unwrap().last_modified, d.updated_at);
+}
