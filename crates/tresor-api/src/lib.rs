@@ -8,11 +8,15 @@ mod accounts;
 mod auth;
 mod error;
 mod server;
+mod vault;
+mod vault_admin;
 
 pub use accounts::*;
 pub use auth::*;
 pub use error::*;
 pub use server::*;
+pub use vault::*;
+pub use vault_admin::*;
 
 /// The path prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";

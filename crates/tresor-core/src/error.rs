@@ -7,6 +7,10 @@ use crate::store::StoreError;
 pub enum CoreError {
     #[error("{0}")]
     Validation(String),
+    /// A value the request names does not exist as such (an unknown entry type or field) or is malformed (a
+    /// TOTP secret that is not base32): the request itself is wrong.
+    #[error("{0}")]
+    InvalidInput(String),
     #[error("no session, or the session has ended; log in again")]
     Unauthenticated,
     #[error("wrong account name or password")]
@@ -33,6 +37,20 @@ pub enum CoreError {
     SeatLimitReached { licensed: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// An update based on an older version than the current one.
+    #[error("the entry was changed meanwhile; its current version is {current}")]
+    Stale { current: u32 },
+    #[error("this database asks for a reason when an entry is deleted")]
+    ReasonRequired,
+    #[error("the file is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("this database's properties and permissions are protected by its custom password; give it")]
+    DatabasePasswordRequired,
+    #[error("the database's custom password is wrong")]
+    DatabasePasswordWrong,
+    /// Stored data that does not open: altered, moved or sealed with another key. Nothing of it is returned.
+    #[error("{0}")]
+    Undecryptable(String),
     #[error("the store is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("the master key does not belong to this store: start the server with the key file it was created with")]
@@ -56,9 +74,7 @@ impl From<StoreError> for CoreError {
             StoreError::WouldCycle => {
                 CoreError::GroupCycle("that membership would make a group contain itself".to_owned())
             }
-            StoreError::StaleVersion { current } => {
-                CoreError::Conflict(format!("the entry was changed meanwhile; its current version is {current}"))
-            }
+            StoreError::StaleVersion { current } => CoreError::Stale { current },
             StoreError::NotEmpty(what) => CoreError::Conflict(format!("{what} is not empty")),
             StoreError::FolderCycle => {
                 CoreError::Validation("a folder cannot be moved into itself or one of its sub-folders".to_owned())

@@ -66,3 +66,7 @@ id_type!(
     /// Identifies an entry (a password, a card, a licence, …) inside a database.
     EntryId
 );
+id_type!(
+    /// Identifies a file attached to an entry.
+    AttachmentId
+);

@@ -39,6 +39,16 @@ pub enum StoreError {
     Other(String),
 }
 
+/// Every group and every group-in-group membership: what the permission model needs to work out a user's
+/// effective groups ([`Memberships`](crate::permissions::Memberships)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupGraph {
+    /// `(group, name, disabled)`.
+    pub groups: Vec<(GroupId, String, bool)>,
+    /// `(child, parent)`: `child` is a member of `parent`.
+    pub edges: Vec<(GroupId, GroupId)>,
+}
+
 /// Filter and paging of a listing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
@@ -113,6 +123,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn update_group(&self, group: &Group) -> Result<(), StoreError>;
     async fn delete_group(&self, id: GroupId) -> Result<bool, StoreError>;
     async fn group_members(&self, id: GroupId) -> Result<Members, StoreError>;
+    /// Every group and group-in-group membership, in two reads.
+    async fn group_graph(&self) -> Result<GroupGraph, StoreError>;
+    /// Every `(user, group)` direct membership, with each user's account name: for administrators' questions
+    /// about many users at once (the dry run of a grant).
+    async fn user_memberships(&self) -> Result<Vec<(UserId, String, Option<GroupId>)>, StoreError>;
     /// The groups a group is a direct member of.
     async fn group_parents(&self, id: GroupId) -> Result<Vec<NamedRef<GroupId>>, StoreError>;
     /// Adds a user to a group; returns false if it was a member already.

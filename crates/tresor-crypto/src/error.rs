@@ -30,4 +30,7 @@ pub enum CryptoError {
     /// Key bytes, key encoding or key file are not acceptable. Never echoes the input.
     #[error("invalid key material")]
     InvalidKey,
+    /// A parameter is out of range (never a secret value).
+    #[error("invalid input: {0}")]
+    InvalidInput(&'static str),
 }

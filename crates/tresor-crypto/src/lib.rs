@@ -5,6 +5,7 @@
 //! - [`password`]: Argon2id hashing with an enforced OWASP floor.
 //! - [`secret`]: [`SecretString`] for passwords in transit through the program.
 //! - [`random`], [`hashing`]: CSPRNG, SHA-256, constant-time comparison.
+//! - [`totp`]: HOTP/TOTP codes (RFC 4226, RFC 6238) and base32.
 //!
 //! All functions are synchronous. Password hashing takes tens of milliseconds and ~19 MiB of
 //! memory per call; async callers run it (and bulk encryption) in
@@ -21,6 +22,7 @@ pub mod keys;
 pub mod password;
 pub mod random;
 pub mod secret;
+pub mod totp;
 
 pub use envelope::{ALGORITHM_AES_256_GCM, CIPHERTEXT_OVERHEAD, CIPHERTEXT_VERSION, open, seal};
 pub use error::CryptoError;

@@ -40,6 +40,21 @@ impl Memberships {
         info.disabled = disabled;
     }
 
+    /// The groups and their nesting as stored, with `user`'s direct groups.
+    pub fn from_graph(graph: &crate::store::GroupGraph, user: UserId, direct: &[GroupId]) -> Self {
+        let mut m = Self::new();
+        for (id, name, disabled) in &graph.groups {
+            m.add_group(*id, name.as_str(), *disabled);
+        }
+        for (child, parent) in &graph.edges {
+            m.add_group_to_group(*child, *parent);
+        }
+        for g in direct {
+            m.add_user_to_group(user, *g);
+        }
+        m
+    }
+
     /// Registers a user's name, for explanations. Users need not be registered to be resolved.
     pub fn add_user(&mut self, id: UserId, name: impl Into<String>) {
         self.user_names.insert(id, name.into());

@@ -19,12 +19,17 @@ use super::body::EntryBody;
 use super::database::{Database, folder_name};
 use super::{VaultError, codec};
 use crate::error::CoreError;
-use crate::ids::{DatabaseId, EntryId, FolderId};
+use crate::ids::{AttachmentId, DatabaseId, EntryId, FolderId};
 use crate::keyring::Keyring;
 
 /// Associated-data prefixes; the `v1` changes if the layout after it ever does.
 pub const ENTRY_AAD_PREFIX: &[u8] = b"tresor:entry:v1";
 pub const FOLDER_AAD_PREFIX: &[u8] = b"tresor:folder:v1";
+pub const ATTACHMENT_NAME_AAD_PREFIX: &[u8] = b"tresor:attachment-name:v1";
+pub const CHUNK_AAD_PREFIX: &[u8] = b"tresor:attachment-chunk:v1";
+
+/// Plaintext bytes per attachment chunk: uploads are sealed, and downloads opened, one chunk at a time.
+pub const CHUNK_SIZE: usize = 64 * 1024;
 
 /// The associated data of one version of one entry.
 pub fn entry_aad(database: DatabaseId, entry: EntryId, version: u32) -> Vec<u8> {
@@ -42,6 +47,28 @@ pub fn folder_aad(database: DatabaseId, folder: FolderId) -> Vec<u8> {
     aad.extend_from_slice(FOLDER_AAD_PREFIX);
     aad.extend_from_slice(database.as_uuid().as_bytes());
     aad.extend_from_slice(folder.as_uuid().as_bytes());
+    aad
+}
+
+/// The associated data of one attachment's name: bound to its database, entry and attachment.
+fn attachment_name_aad(database: DatabaseId, entry: EntryId, attachment: AttachmentId) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(ATTACHMENT_NAME_AAD_PREFIX.len() + 48);
+    aad.extend_from_slice(ATTACHMENT_NAME_AAD_PREFIX);
+    aad.extend_from_slice(database.as_uuid().as_bytes());
+    aad.extend_from_slice(entry.as_uuid().as_bytes());
+    aad.extend_from_slice(attachment.as_uuid().as_bytes());
+    aad
+}
+
+/// The associated data of one chunk: its attachment, its position, and whether it is the last one, so that
+/// chunks cannot be reordered, moved between attachments, dropped from the end or added after it.
+fn chunk_aad(database: DatabaseId, attachment: AttachmentId, index: u32, last: bool) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(CHUNK_AAD_PREFIX.len() + 37);
+    aad.extend_from_slice(CHUNK_AAD_PREFIX);
+    aad.extend_from_slice(database.as_uuid().as_bytes());
+    aad.extend_from_slice(attachment.as_uuid().as_bytes());
+    aad.extend_from_slice(&index.to_be_bytes());
+    aad.push(u8::from(last));
     aad
 }
 
@@ -98,6 +125,52 @@ impl DatabaseCipher {
     pub fn seal_folder_name(&self, folder: FolderId, name: &str) -> Result<Vec<u8>, VaultError> {
         let name = Zeroizing::new(folder_name(name)?);
         Ok(self.key.seal(&folder_aad(self.database, folder), name.as_bytes())?)
+    }
+
+    /// Seals an attachment's file name.
+    pub fn seal_attachment_name(
+        &self,
+        entry: EntryId,
+        attachment: AttachmentId,
+        name: &str,
+    ) -> Result<Vec<u8>, VaultError> {
+        Ok(self.key.seal(&attachment_name_aad(self.database, entry, attachment), name.as_bytes())?)
+    }
+
+    pub fn open_attachment_name(
+        &self,
+        entry: EntryId,
+        attachment: AttachmentId,
+        ciphertext: &[u8],
+    ) -> Result<String, VaultError> {
+        let plaintext = self
+            .key
+            .open(&attachment_name_aad(self.database, entry, attachment), ciphertext)
+            .map_err(|_| VaultError::Undecryptable)?;
+        std::str::from_utf8(&plaintext).map(str::to_owned).map_err(|_| VaultError::Malformed("text is not UTF-8"))
+    }
+
+    /// Seals chunk `index` of an attachment; `last` marks the final chunk.
+    pub fn seal_chunk(
+        &self,
+        attachment: AttachmentId,
+        index: u32,
+        last: bool,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, VaultError> {
+        Ok(self.key.seal(&chunk_aad(self.database, attachment, index, last), plaintext)?)
+    }
+
+    pub fn open_chunk(
+        &self,
+        attachment: AttachmentId,
+        index: u32,
+        last: bool,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        self.key
+            .open(&chunk_aad(self.database, attachment, index, last), ciphertext)
+            .map_err(|_| VaultError::Undecryptable)
     }
 
     pub fn open_folder_name(&self, folder: FolderId, ciphertext: &[u8]) -> Result<String, VaultError> {

@@ -22,6 +22,8 @@ pub mod codec;
 pub mod crypto;
 pub mod database;
 pub mod entry_type;
+pub mod generator;
+pub mod service;
 pub mod store;
 
 #[cfg(test)]
@@ -33,8 +35,10 @@ pub use database::{
     Database, DatabaseSettings, Folder, database_comments, database_name, folder_name, move_would_cycle,
 };
 pub use entry_type::{EntryType, FieldFormat, FieldSpec};
+pub use service::VaultService;
 pub use store::{
-    DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, NewEntry, VaultStore, VersionInfo,
+    AttachmentMeta, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, NewAttachment, NewEntry,
+    VaultStore, VersionInfo,
 };
 /// The data key type [`DatabaseCipher`] wraps, for callers that hold a key of their own (tests, import).
 pub use tresor_crypto::DataKey;
@@ -76,10 +80,8 @@ impl VaultError {
 impl From<VaultError> for CoreError {
     fn from(e: VaultError) -> Self {
         match e {
-            VaultError::UnknownField { .. }
-            | VaultError::MissingField { .. }
-            | VaultError::Invalid(_)
-            | VaultError::InvalidTotp => CoreError::Validation(e.to_string()),
+            VaultError::UnknownField { .. } | VaultError::InvalidTotp => CoreError::InvalidInput(e.to_string()),
+            VaultError::MissingField { .. } | VaultError::Invalid(_) => CoreError::Validation(e.to_string()),
             other => CoreError::Internal(other.to_string()),
         }
     }

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use super::database::{Database, Folder};
 use super::entry_type::EntryType;
 use crate::clock::Timestamp;
-use crate::ids::{DatabaseId, EntryId, FolderId, UserId};
+use crate::ids::{AttachmentId, DatabaseId, EntryId, FolderId, UserId};
 use crate::permissions::{EntryNode, FolderNode, Grant, ServerPolicy, Subject};
 use crate::store::StoreError;
 
@@ -32,6 +32,8 @@ pub struct DatabaseListing {
     pub size_bytes: u64,
     /// The later of the database's own last change and its newest entry change.
     pub last_modified: Timestamp,
+    /// When a user last opened it ([`VaultStore::touch_database`]); `None` if nobody ever has.
+    pub last_accessed: Option<Timestamp>,
 }
 
 /// What is known of an entry without decrypting it: enough to list a database and feed the permission tree.
@@ -111,6 +113,51 @@ pub struct VersionInfo {
     pub created_at: Timestamp,
 }
 
+/// A file attached to an entry, on its way into the store: its name sealed, its contents sealed in chunks
+/// (each bound to its attachment and position, see [`DatabaseCipher::seal_chunk`]), inserted all at once.
+///
+/// [`DatabaseCipher::seal_chunk`]: super::DatabaseCipher::seal_chunk
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub id: AttachmentId,
+    pub database: DatabaseId,
+    pub entry: EntryId,
+    pub sealed_name: Vec<u8>,
+    /// Bytes of plaintext, over all chunks.
+    pub size: u64,
+    pub chunks: Vec<Vec<u8>>,
+    pub author: UserId,
+    pub at: Timestamp,
+}
+
+impl fmt::Debug for NewAttachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewAttachment")
+            .field("id", &self.id)
+            .field("database", &self.database)
+            .field("entry", &self.entry)
+            .field("size", &self.size)
+            .field("chunks", &self.chunks.len())
+            .field("author", &self.author)
+            .field("at", &self.at)
+            .finish()
+    }
+}
+
+/// A stored attachment without its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub id: AttachmentId,
+    pub database: DatabaseId,
+    pub entry: EntryId,
+    pub sealed_name: Vec<u8>,
+    pub size: u64,
+    /// How many chunks hold the contents; they are numbered from 0.
+    pub chunks: u32,
+    pub author: UserId,
+    pub created_at: Timestamp,
+}
+
 macro_rules! debug_without_ciphertext {
     ($t:ty, $($field:ident),*) => {
         impl fmt::Debug for $t {
@@ -145,6 +192,9 @@ pub trait VaultStore: Send + Sync + fmt::Debug + 'static {
     async fn delete_database(&self, id: DatabaseId) -> Result<bool, StoreError>;
     /// For the dashboard's "installed databases".
     async fn count_databases(&self) -> Result<u64, StoreError>;
+    /// Records that a user opened the database at `at` (the listing's "last access"). No error when the
+    /// database does not exist.
+    async fn touch_database(&self, id: DatabaseId, at: Timestamp) -> Result<(), StoreError>;
 
     // --- folders ----------------------------------------------------------------------------------------------
     /// [`StoreError::NotFound`] when the database or the parent folder (in that database) does not exist.
@@ -208,6 +258,34 @@ pub trait VaultStore: Send + Sync + fmt::Debug + 'static {
     ) -> Result<Option<EntryVersion>, StoreError>;
     /// An entry's history, newest first; empty when the entry does not exist.
     async fn entry_versions(&self, database: DatabaseId, id: EntryId) -> Result<Vec<VersionInfo>, StoreError>;
+
+    // --- attachments ------------------------------------------------------------------------------------------
+    /// Stores an attachment with all its chunks in one transaction. [`StoreError::NotFound`] when the entry is
+    /// not in the database.
+    async fn insert_attachment(&self, attachment: &NewAttachment) -> Result<AttachmentMeta, StoreError>;
+    /// An entry's attachments, oldest first.
+    async fn attachments(&self, database: DatabaseId, entry: EntryId) -> Result<Vec<AttachmentMeta>, StoreError>;
+    async fn attachment(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        id: AttachmentId,
+    ) -> Result<Option<AttachmentMeta>, StoreError>;
+    /// One sealed chunk of an attachment's contents, read on its own so that a download streams.
+    async fn attachment_chunk(
+        &self,
+        database: DatabaseId,
+        id: AttachmentId,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes an attachment with its chunks; returns whether it existed. Deleting an entry or a database
+    /// deletes its attachments.
+    async fn delete_attachment(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        id: AttachmentId,
+    ) -> Result<bool, StoreError>;
 
     // --- permissions ------------------------------------------------------------------------------------------
     /// Every grant set in the database, on the database itself and on its folders and entries.

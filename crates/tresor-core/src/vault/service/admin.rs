@@ -1,0 +1,284 @@
+//! Administering databases (seed manual: Databases, Add Database to Server, Database Properties).
+//!
+//! Database Administrators and Server Administrators manage every database ([`ManageDatabases`]). A user
+//! granted "grant admin rights" on a database manages that database's properties and permissions (delegated
+//! administration), not others and not its deletion. When a database has a custom password, its properties and
+//! permissions are managed only by someone who gives it (Advanced: "Permissions management requires
+//! verification"), administrators included.
+
+use std::net::IpAddr;
+
+use tresor_crypto::SecretString;
+
+use super::{Focus, VaultService};
+use crate::accounts::Role;
+use crate::caller::{Caller, Capability};
+use crate::clock::Timestamp;
+use crate::error::CoreError;
+use crate::ids::{SessionId, UserId};
+use crate::permissions::{Object, Permission};
+use crate::session::EndReason;
+use crate::vault::{Database, DatabaseCipher, DatabaseListing, DatabaseSettings, database_comments, database_name};
+
+/// Proof that the caller holds the Database Administrator or Server Administrator role.
+#[derive(Debug, Clone, Copy)]
+pub struct ManageDatabases {
+    actor: UserId,
+}
+
+impl ManageDatabases {
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
+}
+
+impl Capability for ManageDatabases {
+    const NEEDS: &'static str = "the Database Administrator or Server Administrator role";
+    fn grant(caller: &Caller) -> Option<Self> {
+        (caller.has_role(Role::DatabaseAdministrator) || caller.has_role(Role::ServerAdministrator))
+            .then(|| ManageDatabases { actor: caller.user_id() })
+    }
+}
+
+/// Proof that the caller may manage one database's properties and permissions, custom password checked.
+#[derive(Debug)]
+pub(super) struct DatabaseAdmin {
+    pub database: Database,
+}
+
+/// Someone who has a database open.
+#[derive(Debug, Clone)]
+pub struct DatabaseConnection {
+    pub session: SessionId,
+    pub user: UserId,
+    pub account: String,
+    pub address: IpAddr,
+    pub since: Timestamp,
+}
+
+/// Database Properties: the listing's figures and who has the database open.
+#[derive(Debug, Clone)]
+pub struct DatabaseProperties {
+    pub listing: DatabaseListing,
+    pub connections: Vec<DatabaseConnection>,
+}
+
+/// A change of a database's properties; `None` keeps the value.
+#[derive(Debug, Default)]
+pub struct DatabaseUpdate {
+    pub name: Option<String>,
+    pub comments: Option<String>,
+    pub monitor_accesses: Option<bool>,
+    pub reason_required_on_delete: Option<bool>,
+    /// `Some(Some(p))` sets or changes the custom password, `Some(None)` removes it. Changing or removing needs
+    /// the current one, given as the request's database password.
+    pub custom_password: Option<Option<SecretString>>,
+}
+
+impl VaultService {
+    /// Checks that the caller may manage `database`'s properties and permissions and, when it has a custom
+    /// password, that `password` is it.
+    pub(super) async fn administer(
+        &self,
+        caller: &Caller,
+        database: &str,
+        password: Option<SecretString>,
+    ) -> Result<DatabaseAdmin, CoreError> {
+        let database = if ManageDatabases::grant(caller).is_some() {
+            self.find_database(database).await?
+        } else {
+            // A delegated administrator: "grant admin rights" on this database. Others learn nothing of it.
+            let caller = caller.as_client().map_err(|_| CoreError::not_found("database"))?;
+            let db = self.find_database(database).await?;
+            let loaded = self.load_database(db, caller.user_id(), Focus::Folders).await?;
+            let resolver = loaded.resolver();
+            let object = Object::Database(loaded.database.id);
+            if !resolver.is_visible(object) {
+                return Err(CoreError::Forbidden(format!("this needs {}", ManageDatabases::NEEDS)));
+            }
+            if !resolver.resolve(object, Permission::GrantAdmin) {
+                return Err(CoreError::Forbidden(
+                    "managing this database needs the permission 'grant_admin' on it".to_owned(),
+                ));
+            }
+            loaded.database
+        };
+        if let Some(hash) = &database.settings.custom_password_hash {
+            let Some(password) = password else { return Err(CoreError::DatabasePasswordRequired) };
+            if !self.auth.password_work().verify(password, Some(hash.clone())).await {
+                return Err(CoreError::DatabasePasswordWrong);
+            }
+        }
+        Ok(DatabaseAdmin { database })
+    }
+
+    /// Creates an empty database with its own data key.
+    pub async fn create_database(
+        &self,
+        _cap: &ManageDatabases,
+        name: &str,
+        comments: &str,
+    ) -> Result<Database, CoreError> {
+        self.insert_new_database(name, comments).await
+    }
+
+    pub(super) async fn insert_new_database(&self, name: &str, comments: &str) -> Result<Database, CoreError> {
+        let name = database_name(name)?;
+        let comments = database_comments(comments)?;
+        let id = crate::ids::DatabaseId::random();
+        let (_, wrapped_key) = DatabaseCipher::create(&self.keyring, id)?;
+        let now = self.clock.now();
+        let database = Database {
+            id,
+            name,
+            comments,
+            wrapped_key,
+            settings: DatabaseSettings::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.vault.insert_database(&database).await.map_err(|e| match e {
+            crate::store::StoreError::Duplicate(_) => {
+                CoreError::Duplicate(format!("a database named '{}' exists already", database.name))
+            }
+            other => other.into(),
+        })?;
+        Ok(database)
+    }
+
+    /// Every database with its figures, filtered by a case-insensitive part of the name.
+    pub async fn list_databases(
+        &self,
+        _cap: &ManageDatabases,
+        filter: Option<&str>,
+    ) -> Result<Vec<(DatabaseListing, usize)>, CoreError> {
+        let needle = filter.map(str::to_lowercase);
+        Ok(self
+            .vault
+            .list_databases()
+            .await?
+            .into_iter()
+            .filter(|l| needle.as_deref().is_none_or(|n| l.database.name.to_lowercase().contains(n)))
+            .map(|l| {
+                let connected = self.connections_of(l.database.id).len();
+                (l, connected)
+            })
+            .collect())
+    }
+
+    /// Database Properties → General.
+    pub async fn database_properties(
+        &self,
+        caller: &Caller,
+        database: &str,
+        password: Option<SecretString>,
+    ) -> Result<DatabaseProperties, CoreError> {
+        let admin = self.administer(caller, database, password).await?;
+        self.properties_of(&admin.database).await
+    }
+
+    async fn properties_of(&self, database: &Database) -> Result<DatabaseProperties, CoreError> {
+        let listing = self
+            .vault
+            .list_databases()
+            .await?
+            .into_iter()
+            .find(|l| l.database.id == database.id)
+            .ok_or_else(|| CoreError::not_found("database"))?;
+        let mut connections: Vec<DatabaseConnection> = self
+            .connections_of(database.id)
+            .into_iter()
+            .map(|(session, c)| DatabaseConnection {
+                session,
+                user: c.user,
+                account: c.account,
+                address: c.address,
+                since: c.since,
+            })
+            .collect();
+        connections.sort_by_key(|c| c.since);
+        Ok(DatabaseProperties { listing, connections })
+    }
+
+    /// Renames a database or changes its comments and Advanced settings.
+    pub async fn update_database(
+        &self,
+        caller: &Caller,
+        database: &str,
+        password: Option<SecretString>,
+        update: DatabaseUpdate,
+    ) -> Result<DatabaseProperties, CoreError> {
+        let admin = self.administer(caller, database, password).await?;
+        let mut db = admin.database;
+        if let Some(name) = update.name {
+            db.name = database_name(&name)?;
+        }
+        if let Some(comments) = update.comments {
+            db.comments = database_comments(&comments)?;
+        }
+        if let Some(v) = update.monitor_accesses {
+            db.settings.monitor_accesses = v;
+        }
+        if let Some(v) = update.reason_required_on_delete {
+            db.settings.reason_required_on_delete = v;
+        }
+        if let Some(custom) = update.custom_password {
+            db.settings.custom_password_hash = match custom {
+                None => None,
+                Some(p) => {
+                    if p.expose_secret().chars().count() < 8 {
+                        return Err(CoreError::Validation(
+                            "the custom password must have at least 8 characters".to_owned(),
+                        ));
+                    }
+                    Some(self.auth.password_work().hash(p).await?.as_str().to_owned())
+                }
+            };
+        }
+        db.updated_at = self.clock.now();
+        self.vault.update_database(&db).await.map_err(|e| match e {
+            crate::store::StoreError::Duplicate(_) => {
+                CoreError::Duplicate(format!("a database named '{}' exists already", db.name))
+            }
+            other => other.into(),
+        })?;
+        self.properties_of(&db).await
+    }
+
+    /// Deletes a database with everything in it (Database and Server Administrators only).
+    pub async fn delete_database(
+        &self,
+        caller: &Caller,
+        cap: &ManageDatabases,
+        database: &str,
+        password: Option<SecretString>,
+    ) -> Result<(), CoreError> {
+        let _ = cap;
+        let admin = self.administer(caller, database, password).await?;
+        if !self.vault.delete_database(admin.database.id).await? {
+            return Err(CoreError::not_found("database"));
+        }
+        if let Ok(mut map) = self.connections.lock() {
+            map.remove(&admin.database.id);
+        }
+        Ok(())
+    }
+
+    /// Database Properties → General → Disconnect: ends that user's session (the client must log in again).
+    pub async fn disconnect_from_database(
+        &self,
+        caller: &Caller,
+        database: &str,
+        password: Option<SecretString>,
+        session: SessionId,
+    ) -> Result<(), CoreError> {
+        let admin = self.administer(caller, database, password).await?;
+        let connected = self.connections_of(admin.database.id).iter().any(|(s, _)| *s == session);
+        if !connected {
+            return Err(CoreError::not_found("connection to this database"));
+        }
+        self.forget_session(session);
+        self.auth.end_session(session, EndReason::Disconnected).await?;
+        Ok(())
+    }
+}

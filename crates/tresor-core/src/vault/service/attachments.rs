@@ -1,0 +1,252 @@
+//! Files attached to entries: sealed in chunks as they arrive, stored all at once, opened chunk by chunk on the
+//! way out. Seeing an entry lets the caller list and download its attachments; adding or removing one needs
+//! modify on the entry. The size limit is a vault setting (default 25 MiB).
+
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::{Focus, VaultService, require, undecryptable};
+use crate::caller::Caller;
+use crate::clock::Timestamp;
+use crate::error::CoreError;
+use crate::ids::{AttachmentId, DatabaseId, EntryId, UserId};
+use crate::permissions::Permission;
+use crate::vault::crypto::CHUNK_SIZE;
+use crate::vault::{AttachmentMeta, DatabaseCipher, NewAttachment, VaultStore};
+
+/// Longest attachment file name, in characters.
+pub const MAX_ATTACHMENT_NAME: usize = 255;
+
+/// An attachment's metadata with its name opened.
+#[derive(Debug, Clone)]
+pub struct AttachmentInfo {
+    pub id: AttachmentId,
+    pub entry: EntryId,
+    pub name: String,
+    pub size: u64,
+    pub author: UserId,
+    pub author_name: String,
+    pub created_at: Timestamp,
+}
+
+/// An upload in progress: bytes pushed in are sealed a chunk at a time; nothing is stored until
+/// [`VaultService::finish_upload`].
+#[derive(Debug)]
+pub struct AttachmentUpload {
+    cipher: DatabaseCipher,
+    id: AttachmentId,
+    database: DatabaseId,
+    entry: EntryId,
+    sealed_name: Vec<u8>,
+    author: UserId,
+    limit: u64,
+    size: u64,
+    pending: Zeroizing<Vec<u8>>,
+    chunks: Vec<Vec<u8>>,
+}
+
+impl AttachmentUpload {
+    /// The largest size this upload may reach.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Takes the next bytes of the file; refuses once the total passes the limit.
+    pub fn push(&mut self, mut bytes: &[u8]) -> Result<(), CoreError> {
+        self.size = self.size.saturating_add(bytes.len() as u64);
+        if self.size > self.limit {
+            return Err(CoreError::TooLarge { limit: self.limit });
+        }
+        while !bytes.is_empty() {
+            let room = CHUNK_SIZE - self.pending.len();
+            let (now, rest) = bytes.split_at(room.min(bytes.len()));
+            self.pending.extend_from_slice(now);
+            bytes = rest;
+            // A full chunk is sealed only when more follows: the last chunk is marked as last.
+            if self.pending.len() == CHUNK_SIZE && !bytes.is_empty() {
+                self.seal_pending(false)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn seal_pending(&mut self, last: bool) -> Result<(), CoreError> {
+        let index = u32::try_from(self.chunks.len()).map_err(|_| CoreError::TooLarge { limit: self.limit })?;
+        self.chunks.push(self.cipher.seal_chunk(self.id, index, last, &self.pending)?);
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+/// A download: chunks are read and opened one at a time.
+#[derive(Debug)]
+pub struct AttachmentDownload {
+    pub info: AttachmentInfo,
+    vault: Arc<dyn VaultStore>,
+    cipher: DatabaseCipher,
+    database: DatabaseId,
+    chunks: u32,
+    next: u32,
+}
+
+impl AttachmentDownload {
+    /// The next chunk of plaintext, or `None` at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<Zeroizing<Vec<u8>>>, CoreError> {
+        if self.next >= self.chunks {
+            return Ok(None);
+        }
+        let index = self.next;
+        let sealed = self
+            .vault
+            .attachment_chunk(self.database, self.info.id, index)
+            .await?
+            .ok_or_else(|| CoreError::Undecryptable("a chunk of the attachment is missing".to_owned()))?;
+        let plain =
+            self.cipher.open_chunk(self.info.id, index, index + 1 == self.chunks, &sealed).map_err(undecryptable)?;
+        self.next += 1;
+        Ok(Some(plain))
+    }
+}
+
+impl VaultService {
+    /// Starts an upload to an entry the caller may modify.
+    pub async fn begin_upload(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        name: &str,
+    ) -> Result<AttachmentUpload, CoreError> {
+        let name = attachment_name(name)?;
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (_, rights) = loaded.visible_entry(entry)?;
+        require(rights, Permission::Modify, "this entry")?;
+        let limit = self.settings().await?.attachment_limit_bytes;
+        let id = AttachmentId::random();
+        let sealed_name = loaded.cipher.seal_attachment_name(entry, id, &name)?;
+        Ok(AttachmentUpload {
+            cipher: loaded.cipher,
+            id,
+            database: loaded.database.id,
+            entry,
+            sealed_name,
+            author: caller.user_id(),
+            limit,
+            size: 0,
+            pending: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
+            chunks: Vec::new(),
+        })
+    }
+
+    /// Seals the last chunk and stores the attachment with all its chunks at once.
+    pub async fn finish_upload(&self, mut upload: AttachmentUpload) -> Result<AttachmentInfo, CoreError> {
+        upload.seal_pending(true)?;
+        let meta = self
+            .vault
+            .insert_attachment(&NewAttachment {
+                id: upload.id,
+                database: upload.database,
+                entry: upload.entry,
+                sealed_name: std::mem::take(&mut upload.sealed_name),
+                size: upload.size,
+                chunks: std::mem::take(&mut upload.chunks),
+                author: upload.author,
+                at: self.clock.now(),
+            })
+            .await?;
+        self.attachment_info(&upload.cipher, &meta).await
+    }
+
+    /// The attachments of an entry the caller can see.
+    pub async fn attachments(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+    ) -> Result<Vec<AttachmentInfo>, CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        loaded.visible_entry(entry)?;
+        let mut out = Vec::new();
+        for meta in self.vault.attachments(loaded.database.id, entry).await? {
+            out.push(self.attachment_info(&loaded.cipher, &meta).await?);
+        }
+        Ok(out)
+    }
+
+    /// Opens an attachment of an entry the caller can see, for streaming.
+    pub async fn download(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        id: AttachmentId,
+    ) -> Result<AttachmentDownload, CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        loaded.visible_entry(entry)?;
+        let meta = self
+            .vault
+            .attachment(loaded.database.id, entry, id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("attachment"))?;
+        let info = self.attachment_info(&loaded.cipher, &meta).await?;
+        Ok(AttachmentDownload {
+            info,
+            vault: Arc::clone(&self.vault),
+            cipher: loaded.cipher,
+            database: meta.database,
+            chunks: meta.chunks,
+            next: 0,
+        })
+    }
+
+    /// Removes an attachment from an entry the caller may modify.
+    pub async fn delete_attachment(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        id: AttachmentId,
+    ) -> Result<(), CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (_, rights) = loaded.visible_entry(entry)?;
+        require(rights, Permission::Modify, "this entry")?;
+        if !self.vault.delete_attachment(loaded.database.id, entry, id).await? {
+            return Err(CoreError::not_found("attachment"));
+        }
+        Ok(())
+    }
+
+    async fn attachment_info(
+        &self,
+        cipher: &DatabaseCipher,
+        meta: &AttachmentMeta,
+    ) -> Result<AttachmentInfo, CoreError> {
+        let name = cipher.open_attachment_name(meta.entry, meta.id, &meta.sealed_name).map_err(undecryptable)?;
+        Ok(AttachmentInfo {
+            id: meta.id,
+            entry: meta.entry,
+            name,
+            size: meta.size,
+            author: meta.author,
+            author_name: self.account_name(meta.author).await?,
+            created_at: meta.created_at,
+        })
+    }
+}
+
+/// A file name: 1–255 characters, no control characters, no path separators.
+fn attachment_name(name: &str) -> Result<String, CoreError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_ATTACHMENT_NAME {
+        return Err(CoreError::Validation(format!(
+            "an attachment's name must have 1 to {MAX_ATTACHMENT_NAME} characters"
+        )));
+    }
+    if name.chars().any(|c| c.is_control() || c == '/' || c == '\\') || name == "." || name == ".." {
+        return Err(CoreError::Validation(
+            "an attachment's name must not contain control characters or path separators".to_owned(),
+        ));
+    }
+    Ok(name.to_owned())
+}

@@ -1,0 +1,462 @@
+//! Entries: list, open, create, change, move, delete, history and restore, and the current TOTP code.
+//!
+//! Rights (DESIGN §3; seed manual, Permissions): seeing an entry needs access and read; creating one needs add on
+//! the folder (or the database, at the root); changing one, or restoring an old version, needs modify; deleting
+//! needs delete; moving needs modify on the entry and add on the target.
+
+use tresor_crypto::SecretString;
+
+use super::{Focus, Loaded, VaultService, require, undecryptable};
+use crate::caller::Caller;
+use crate::clock::Timestamp;
+use crate::error::CoreError;
+use crate::ids::{EntryId, FolderId, UserId};
+use crate::permissions::{Object, Permission, PermissionSet};
+use crate::vault::{
+    CustomField, Database, EntryBody, EntryMeta, EntryUpdate, FIRST_VERSION, NewEntry, TotpAlgorithm, TotpSecret,
+    VersionInfo, check_kind,
+};
+
+/// Longest deletion reason, in characters.
+pub const MAX_REASON: usize = 1000;
+
+/// An entry as one caller may see it: one version, opened, with the caller's rights.
+#[derive(Debug)]
+pub struct OpenedEntry {
+    pub database: Database,
+    pub meta: EntryMeta,
+    pub folder_path: String,
+    pub version: VersionInfo,
+    pub author_name: String,
+    pub body: EntryBody,
+    pub rights: PermissionSet,
+}
+
+impl OpenedEntry {
+    /// Whether this is the entry's current version.
+    pub fn is_current(&self) -> bool {
+        self.version.version == self.meta.version
+    }
+}
+
+/// An entry in a listing: what finds it, never a secret.
+#[derive(Debug)]
+pub struct EntrySummary {
+    pub database: (crate::ids::DatabaseId, String),
+    pub meta: EntryMeta,
+    pub folder_path: String,
+    pub title: String,
+    pub username: String,
+    pub url: String,
+    pub tags: Vec<String>,
+    pub expires: Option<Timestamp>,
+}
+
+impl EntrySummary {
+    pub(super) fn new(loaded: &Loaded, meta: EntryMeta, body: &EntryBody) -> Self {
+        Self {
+            database: (loaded.database.id, loaded.database.name.clone()),
+            meta,
+            folder_path: loaded.folder_path(meta.folder),
+            title: body.title.clone(),
+            username: body.username.clone(),
+            url: body.url.clone(),
+            tags: body.tags.clone(),
+            expires: body.expires,
+        }
+    }
+}
+
+/// A page of entries.
+#[derive(Debug)]
+pub struct EntryListing {
+    pub entries: Vec<EntrySummary>,
+    pub total: u64,
+}
+
+/// A new entry: where it goes and what it says.
+#[derive(Debug)]
+pub struct EntryInput {
+    pub folder: Option<FolderId>,
+    pub body: EntryBody,
+}
+
+/// A change to an entry; `None` keeps the current value.
+#[derive(Debug, Default)]
+pub struct EntryChange {
+    /// Refuse the change if the entry has moved on from this version.
+    pub expected_version: Option<u32>,
+    pub title: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub url: Option<String>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub expires: Option<Option<Timestamp>>,
+    /// Type-specific fields to set; an empty value removes the field.
+    pub fields: Vec<(String, String)>,
+    pub custom: Option<Vec<CustomField>>,
+    pub totp: Option<Option<TotpSecret>>,
+}
+
+impl EntryChange {
+    fn apply(self, body: &mut EntryBody) -> Result<(), CoreError> {
+        if let Some(v) = self.title {
+            body.title = v;
+        }
+        if let Some(v) = self.username {
+            body.username = v;
+        }
+        if let Some(v) = self.password {
+            body.password = v;
+        }
+        if let Some(v) = self.url {
+            body.url = v;
+        }
+        if let Some(v) = self.notes {
+            body.notes = v;
+        }
+        if let Some(v) = self.tags {
+            body.tags = v;
+        }
+        if let Some(v) = self.expires {
+            body.expires = v;
+        }
+        for (name, value) in self.fields {
+            if value.is_empty() {
+                if body.kind.field(&name).is_none() {
+                    return Err(crate::vault::VaultError::unknown_field(body.kind, &name).into());
+                }
+                body.fields.remove(&name);
+            } else {
+                body.set_field(&name, value)?;
+            }
+        }
+        if let Some(v) = self.custom {
+            body.custom = v;
+        }
+        if let Some(v) = self.totp {
+            body.totp = v;
+        }
+        Ok(())
+    }
+}
+
+impl VaultService {
+    /// Opens the current version of one entry the caller can see.
+    pub async fn entry(&self, caller: &Caller, database: &str, entry: EntryId) -> Result<OpenedEntry, CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (meta, rights) = loaded.visible_entry(entry)?;
+        let (meta, version) =
+            self.vault.current_entry(meta.database, entry).await?.ok_or_else(|| CoreError::not_found("entry"))?;
+        let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
+        let info = VersionInfo { version: version.version, author: version.author, created_at: version.created_at };
+        self.opened(&loaded, meta, info, body, rights).await
+    }
+
+    /// A page of the entries the caller can see, in `folder` (`None`: the root; `recursive`: and below it).
+    pub async fn list_entries(
+        &self,
+        caller: &Caller,
+        database: &str,
+        folder: Option<FolderId>,
+        recursive: bool,
+        offset: u32,
+        limit: u32,
+    ) -> Result<EntryListing, CoreError> {
+        let loaded = self.load(caller, database, Focus::Whole).await?;
+        if folder.is_some() {
+            loaded.container(folder)?;
+        }
+        self.record_connection(caller, loaded.database.id);
+        let resolver = loaded.resolver();
+        let in_scope = |f: Option<FolderId>| -> bool {
+            if !recursive {
+                return f == folder;
+            }
+            let Some(top) = folder else { return true };
+            let mut at = f;
+            for _ in 0..=loaded.folders.len() {
+                match at {
+                    None => return false,
+                    Some(x) if x == top => return true,
+                    Some(x) => at = loaded.folders.get(&x).and_then(|(p, _)| *p),
+                }
+            }
+            false
+        };
+        let visible: Vec<EntryMeta> = resolver
+            .visible_entries()
+            .into_iter()
+            .filter_map(|id| loaded.entries.get(&id).copied())
+            .filter(|m| in_scope(m.folder))
+            .collect();
+        let total = visible.len() as u64;
+        let mut entries = Vec::new();
+        for meta in visible.into_iter().skip(offset as usize).take(limit as usize) {
+            let Some((meta, version)) = self.vault.current_entry(meta.database, meta.id).await? else { continue };
+            let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
+            entries.push(EntrySummary::new(&loaded, meta, &body));
+        }
+        Ok(EntryListing { entries, total })
+    }
+
+    /// Creates an entry in a folder (or at the root) where the caller may add.
+    pub async fn create_entry(
+        &self,
+        caller: &Caller,
+        database: &str,
+        input: EntryInput,
+    ) -> Result<OpenedEntry, CoreError> {
+        let loaded = self.load(caller, database, Focus::Folders).await?;
+        let rights = loaded.container(input.folder)?;
+        require(rights, Permission::Add, "this folder")?;
+        self.check_entry_type_allowed(input.body.kind).await?;
+        let id = EntryId::random();
+        let ciphertext = loaded.cipher.seal_entry(id, FIRST_VERSION, &input.body)?;
+        let now = self.clock.now();
+        let meta = self
+            .vault
+            .insert_entry(&NewEntry {
+                id,
+                database: loaded.database.id,
+                folder: input.folder,
+                kind: input.body.kind,
+                ciphertext,
+                author: caller.user_id(),
+                at: now,
+            })
+            .await?;
+        let info = VersionInfo { version: meta.version, author: caller.user_id(), created_at: now };
+        let rights = self.rights_after_write(caller, &loaded.database, meta).await?;
+        self.opened(&loaded, meta, info, input.body, rights).await
+    }
+
+    /// Changes an entry the caller may modify: a new version from the current one with `change` applied.
+    pub async fn update_entry(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        change: EntryChange,
+    ) -> Result<OpenedEntry, CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (_, rights) = loaded.visible_entry(entry)?;
+        require(rights, Permission::Modify, "this entry")?;
+        let (meta, current) =
+            self.vault.current_entry(loaded.database.id, entry).await?.ok_or_else(|| CoreError::not_found("entry"))?;
+        if let Some(expected) = change.expected_version
+            && expected != meta.version
+        {
+            return Err(stale(meta.version));
+        }
+        let mut body = open_body(&loaded, &meta, current.version, &current.ciphertext)?;
+        change.apply(&mut body)?;
+        self.write_version(caller, &loaded, meta, body, rights).await
+    }
+
+    /// Writes `body` as the version after `meta.version`.
+    async fn write_version(
+        &self,
+        caller: &Caller,
+        loaded: &Loaded,
+        meta: EntryMeta,
+        body: EntryBody,
+        rights: PermissionSet,
+    ) -> Result<OpenedEntry, CoreError> {
+        let next = meta.version.checked_add(1).ok_or_else(|| CoreError::Conflict("too many versions".into()))?;
+        let ciphertext = loaded.cipher.seal_entry(meta.id, next, &body)?;
+        let now = self.clock.now();
+        let update = EntryUpdate {
+            database: loaded.database.id,
+            entry: meta.id,
+            expected_version: meta.version,
+            ciphertext,
+            author: caller.user_id(),
+            at: now,
+        };
+        let meta = self.vault.update_entry(&update).await?;
+        let info = VersionInfo { version: meta.version, author: caller.user_id(), created_at: now };
+        self.opened(loaded, meta, info, body, rights).await
+    }
+
+    /// Deletes an entry (with its history and attachments). When the database asks for a reason (Database
+    /// Properties → Advanced), a deletion without one is refused.
+    pub async fn delete_entry(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        reason: Option<&str>,
+    ) -> Result<(), CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (_, rights) = loaded.visible_entry(entry)?;
+        require(rights, Permission::Delete, "this entry")?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if loaded.database.settings.reason_required_on_delete && reason.is_none() {
+            return Err(CoreError::ReasonRequired);
+        }
+        if reason.is_some_and(|r| r.chars().count() > MAX_REASON || r.chars().any(char::is_control)) {
+            return Err(CoreError::Validation(format!(
+                "the reason must be one line of at most {MAX_REASON} characters"
+            )));
+        }
+        if !self.vault.delete_entry(loaded.database.id, entry).await? {
+            return Err(CoreError::not_found("entry"));
+        }
+        Ok(())
+    }
+
+    /// Moves an entry to another folder of its database (`None`: the root).
+    pub async fn move_entry(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        folder: Option<FolderId>,
+    ) -> Result<OpenedEntry, CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (_, rights) = loaded.visible_entry(entry)?;
+        require(rights, Permission::Modify, "this entry")?;
+        require(loaded.container(folder)?, Permission::Add, "the target folder")?;
+        self.vault.move_entry(loaded.database.id, entry, folder, self.clock.now()).await?;
+        self.entry(caller, &loaded.database.id.to_string(), entry).await
+    }
+
+    /// An entry's versions, newest first.
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+    ) -> Result<(EntryMeta, Vec<(VersionInfo, String)>), CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (meta, _) = loaded.visible_entry(entry)?;
+        let versions = self.vault.entry_versions(loaded.database.id, entry).await?;
+        let mut out = Vec::with_capacity(versions.len());
+        let mut names = std::collections::HashMap::new();
+        for v in versions {
+            let name = match names.get(&v.author) {
+                Some(n) => String::clone(n),
+                None => {
+                    let n = self.account_name(v.author).await?;
+                    names.insert(v.author, n.clone());
+                    n
+                }
+            };
+            out.push((v, name));
+        }
+        Ok((meta, out))
+    }
+
+    /// One version of an entry, opened.
+    pub async fn entry_version(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        version: u32,
+    ) -> Result<OpenedEntry, CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (meta, rights) = loaded.visible_entry(entry)?;
+        let stored = self
+            .vault
+            .entry_version(loaded.database.id, entry, version)
+            .await?
+            .ok_or_else(|| CoreError::not_found("version"))?;
+        let body = open_body(&loaded, &meta, stored.version, &stored.ciphertext)?;
+        let info = VersionInfo { version: stored.version, author: stored.author, created_at: stored.created_at };
+        self.opened(&loaded, meta, info, body, rights).await
+    }
+
+    /// Makes an old version's contents current again, as a new version (history is never rewritten).
+    pub async fn restore_version(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        version: u32,
+    ) -> Result<OpenedEntry, CoreError> {
+        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (meta, rights) = loaded.visible_entry(entry)?;
+        require(rights, Permission::Modify, "this entry")?;
+        let stored = self
+            .vault
+            .entry_version(loaded.database.id, entry, version)
+            .await?
+            .ok_or_else(|| CoreError::not_found("version"))?;
+        let body = open_body(&loaded, &meta, stored.version, &stored.ciphertext)?;
+        self.write_version(caller, &loaded, meta, body, rights).await
+    }
+
+    /// The entry's current TOTP code and the seconds it stays valid.
+    pub async fn totp_code(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+    ) -> Result<(SecretString, u32, u32), CoreError> {
+        let opened = self.entry(caller, database, entry).await?;
+        let totp = opened.body.totp.as_ref().ok_or_else(|| CoreError::not_found("TOTP secret on this entry"))?;
+        let key = tresor_crypto::totp::base32_decode(totp.expose_secret())
+            .ok_or_else(|| CoreError::Undecryptable("the stored TOTP secret is not base32".into()))?;
+        let hash = match totp.algorithm {
+            TotpAlgorithm::Sha1 => tresor_crypto::totp::OtpHash::Sha1,
+            TotpAlgorithm::Sha256 => tresor_crypto::totp::OtpHash::Sha256,
+            TotpAlgorithm::Sha512 => tresor_crypto::totp::OtpHash::Sha512,
+        };
+        let secs = u64::try_from(self.clock.now().as_millis() / 1000).unwrap_or(0);
+        let (code, remaining) = tresor_crypto::totp::totp(&key, secs, totp.period_secs, u32::from(totp.digits), hash)?;
+        Ok((SecretString::new(code.to_string()), totp.period_secs, remaining))
+    }
+
+    /// The rights on an entry just written, resolved again (an entry's own grants do not exist yet at creation).
+    async fn rights_after_write(
+        &self,
+        caller: &Caller,
+        database: &Database,
+        meta: EntryMeta,
+    ) -> Result<PermissionSet, CoreError> {
+        let loaded = self.load_database(database.clone(), caller.user_id(), Focus::Entry(meta.id)).await?;
+        Ok(loaded.resolver().rights(Object::Entry(meta.id)))
+    }
+
+    pub(super) async fn account_name(&self, user: UserId) -> Result<String, CoreError> {
+        Ok(self.store.user(user).await?.map_or_else(|| format!("(deleted user {user})"), |u| u.account))
+    }
+
+    async fn opened(
+        &self,
+        loaded: &Loaded,
+        meta: EntryMeta,
+        version: VersionInfo,
+        body: EntryBody,
+        rights: PermissionSet,
+    ) -> Result<OpenedEntry, CoreError> {
+        Ok(OpenedEntry {
+            database: loaded.database.clone(),
+            folder_path: loaded.folder_path(meta.folder),
+            author_name: self.account_name(version.author).await?,
+            meta,
+            version,
+            body,
+            rights,
+        })
+    }
+}
+
+/// Opens one version's ciphertext and checks it is of the entry's type.
+pub(super) fn open_body(
+    loaded: &Loaded,
+    meta: &EntryMeta,
+    version: u32,
+    ciphertext: &[u8],
+) -> Result<EntryBody, CoreError> {
+    let body = loaded.cipher.open_entry(meta.id, version, ciphertext).map_err(undecryptable)?;
+    check_kind(meta, &body).map_err(undecryptable)?;
+    Ok(body)
+}
+
+fn stale(current: u32) -> CoreError {
+    CoreError::Stale { current }
+}

@@ -1,0 +1,181 @@
+//! Databases as a user opens them, and their folder trees: list, create, rename, move, delete.
+//!
+//! A folder is listed when it or something below it is visible (DESIGN §3). Creating a folder needs add on its
+//! parent (the database at the root); renaming needs modify on it; moving needs modify on it and add on the new
+//! parent; deleting needs delete on it and, when recursive, on everything inside it.
+
+use super::{Focus, VaultService, require};
+use crate::caller::Caller;
+use crate::error::CoreError;
+use crate::ids::FolderId;
+use crate::permissions::{Object, Permission, PermissionSet};
+use crate::vault::{Database, Folder};
+
+/// A folder as one caller sees it.
+#[derive(Debug, Clone)]
+pub struct FolderView {
+    pub id: FolderId,
+    pub parent: Option<FolderId>,
+    pub name: String,
+    pub path: String,
+    /// Empty for a folder listed only because something below it is visible.
+    pub rights: PermissionSet,
+}
+
+/// A database as one caller opens it: its rights at the database level and the folders it may see.
+#[derive(Debug)]
+pub struct OpenedDatabase {
+    pub database: Database,
+    pub rights: PermissionSet,
+    pub folders: Vec<FolderView>,
+}
+
+/// Rename and/or move a folder.
+#[derive(Debug, Default)]
+pub struct FolderChange {
+    pub name: Option<String>,
+    /// `Some(None)`: to the root.
+    pub parent: Option<Option<FolderId>>,
+}
+
+impl VaultService {
+    /// The databases the caller can open, with the caller's rights on each, by name.
+    pub async fn my_databases(&self, caller: &Caller) -> Result<Vec<(Database, PermissionSet)>, CoreError> {
+        let caller = caller.as_client()?;
+        let mut out = Vec::new();
+        for listing in self.vault.list_databases().await? {
+            let loaded = self.load_database(listing.database, caller.user_id(), Focus::Folders).await?;
+            let resolver = loaded.resolver();
+            let object = Object::Database(loaded.database.id);
+            if resolver.is_visible(object) {
+                let rights = resolver.rights(object);
+                out.push((loaded.database, rights));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Opens a database: the caller's rights and the folders it may see, parents before children.
+    pub async fn open_database(&self, caller: &Caller, database: &str) -> Result<OpenedDatabase, CoreError> {
+        let loaded = self.load(caller, database, Focus::Whole).await?;
+        // "Last access" in the listing: written when a session opens the database, not on every request.
+        if self.record_connection(caller, loaded.database.id) {
+            self.vault.touch_database(loaded.database.id, self.clock.now()).await?;
+        }
+        let resolver = loaded.resolver();
+        let tree = resolver.visible_tree();
+        let folders = tree
+            .folders
+            .iter()
+            .map(|listed| {
+                let id = listed.folder.id;
+                let rights = if listed.visible { resolver.rights(Object::Folder(id)) } else { PermissionSet::EMPTY };
+                FolderView {
+                    id,
+                    parent: listed.folder.parent,
+                    name: loaded.folders.get(&id).map(|(_, n)| n.clone()).unwrap_or_default(),
+                    path: loaded.folder_path(Some(id)),
+                    rights,
+                }
+            })
+            .collect();
+        let rights = resolver.rights(Object::Database(loaded.database.id));
+        Ok(OpenedDatabase { database: loaded.database.clone(), rights, folders })
+    }
+
+    /// Creates a folder under `parent` (`None`: the root).
+    pub async fn create_folder(
+        &self,
+        caller: &Caller,
+        database: &str,
+        parent: Option<FolderId>,
+        name: &str,
+    ) -> Result<FolderView, CoreError> {
+        let loaded = self.load(caller, database, Focus::Folders).await?;
+        require(loaded.container(parent)?, Permission::Add, "the parent folder")?;
+        let id = FolderId::random();
+        let sealed_name = loaded.cipher.seal_folder_name(id, name)?;
+        let now = self.clock.now();
+        let folder = Folder { id, database: loaded.database.id, parent, sealed_name, created_at: now, updated_at: now };
+        self.vault.insert_folder(&folder).await?;
+        self.folder_view(caller, &loaded.database, id).await
+    }
+
+    /// Renames and/or moves a folder.
+    pub async fn update_folder(
+        &self,
+        caller: &Caller,
+        database: &str,
+        folder: FolderId,
+        change: FolderChange,
+    ) -> Result<FolderView, CoreError> {
+        let loaded = self.load(caller, database, Focus::Folders).await?;
+        let rights = loaded.container(Some(folder))?;
+        require(rights, Permission::Modify, "this folder")?;
+        let now = self.clock.now();
+        if let Some(parent) = change.parent {
+            require(loaded.container(parent)?, Permission::Add, "the target folder")?;
+            self.vault.move_folder(loaded.database.id, folder, parent, now).await?;
+        }
+        if let Some(name) = change.name {
+            let sealed = loaded.cipher.seal_folder_name(folder, &name)?;
+            self.vault.rename_folder(loaded.database.id, folder, &sealed, now).await?;
+        }
+        self.folder_view(caller, &loaded.database, folder).await
+    }
+
+    /// Deletes a folder; a non-empty one only when `recursive`, and only if the caller may delete everything in
+    /// it (nothing the caller cannot see or delete goes with it).
+    pub async fn delete_folder(
+        &self,
+        caller: &Caller,
+        database: &str,
+        folder: FolderId,
+        recursive: bool,
+    ) -> Result<(), CoreError> {
+        let loaded = self.load(caller, database, Focus::Whole).await?;
+        require(loaded.container(Some(folder))?, Permission::Delete, "this folder")?;
+        if recursive {
+            let resolver = loaded.resolver();
+            let inside = |mut at: Option<FolderId>| {
+                for _ in 0..=loaded.folders.len() {
+                    match at {
+                        None => return false,
+                        Some(x) if x == folder => return true,
+                        Some(x) => at = loaded.folders.get(&x).and_then(|(p, _)| *p),
+                    }
+                }
+                false
+            };
+            let blocked_folder = loaded
+                .folders
+                .iter()
+                .filter(|(id, (parent, _))| **id != folder && inside(*parent))
+                .any(|(id, _)| !resolver.resolve(Object::Folder(*id), Permission::Delete));
+            let blocked_entry = loaded
+                .entries
+                .values()
+                .filter(|e| inside(e.folder))
+                .any(|e| !resolver.resolve(Object::Entry(e.id), Permission::Delete));
+            if blocked_folder || blocked_entry {
+                return Err(CoreError::Forbidden("the folder holds folders or entries you may not delete".to_owned()));
+            }
+        }
+        if !self.vault.delete_folder(loaded.database.id, folder, recursive).await? {
+            return Err(CoreError::not_found("folder"));
+        }
+        Ok(())
+    }
+
+    async fn folder_view(&self, caller: &Caller, database: &Database, id: FolderId) -> Result<FolderView, CoreError> {
+        let loaded = self.load_database(database.clone(), caller.user_id(), Focus::Folders).await?;
+        let (parent, name) = loaded.folders.get(&id).cloned().ok_or_else(|| CoreError::not_found("folder"))?;
+        let resolver = loaded.resolver();
+        let rights = if resolver.is_visible(Object::Folder(id)) {
+            resolver.rights(Object::Folder(id))
+        } else {
+            PermissionSet::EMPTY
+        };
+        Ok(FolderView { id, parent, name, path: loaded.folder_path(Some(id)), rights })
+    }
+}

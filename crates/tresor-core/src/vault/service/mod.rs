@@ -1,0 +1,279 @@
+//! The vault's use cases: what a user may do with databases, folders, entries and attachments, and what an
+//! administrator may do with databases, permissions, the server policy and the vault settings.
+//!
+//! Every path that touches entry data starts from [`VaultService::load`]: it reads the database's tree, grants,
+//! the server policy and the caller's groups, and hands out a [`Loaded`] whose [`Loaded::resolver`] is the one
+//! permission function ([`Resolver`]). Nothing here decides access any other way. Something the caller may not
+//! see is answered as "not found", never "forbidden", so that its existence is not revealed.
+
+mod admin;
+mod attachments;
+mod entries;
+mod folders;
+mod grants;
+mod search;
+mod settings;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+pub use admin::{DatabaseConnection, DatabaseProperties, DatabaseUpdate, ManageDatabases};
+pub use attachments::{AttachmentDownload, AttachmentInfo};
+pub use entries::{EntryChange, EntryInput, EntryListing, EntrySummary, OpenedEntry};
+pub use folders::{FolderChange, FolderView, OpenedDatabase};
+pub use grants::{GrantChange, GrantRecord, RightsReport, SubjectKey};
+pub use settings::{AssignTarget, VaultSettings};
+
+use super::{Database, DatabaseCipher, EntryMeta, Folder, VaultError, VaultStore};
+use crate::auth::AuthService;
+use crate::caller::Caller;
+use crate::clock::{Clock, Timestamp};
+use crate::error::CoreError;
+use crate::ids::{DatabaseId, EntryId, FolderId, SessionId, UserId};
+use crate::keyring::Keyring;
+use crate::permissions::{DatabaseTree, Grant, Memberships, Object, Permission, PermissionSet, Resolver, ServerPolicy};
+use crate::store::Store;
+
+/// The vault's use cases. Cheap to share (`Arc`); holds no per-request state but the open-database register.
+#[derive(Debug)]
+pub struct VaultService {
+    store: Arc<dyn Store>,
+    vault: Arc<dyn VaultStore>,
+    clock: Arc<dyn Clock>,
+    keyring: Arc<Keyring>,
+    auth: Arc<AuthService>,
+    connections: Mutex<HashMap<DatabaseId, HashMap<SessionId, Connection>>>,
+}
+
+/// Someone who has a database open on this node (Database Properties → General: "who is connected to it").
+#[derive(Debug, Clone)]
+struct Connection {
+    user: UserId,
+    account: String,
+    address: IpAddr,
+    since: Timestamp,
+}
+
+/// Which entries a load reads: all of them (listings) or one (everything about a single entry).
+#[derive(Debug, Clone, Copy)]
+enum Focus {
+    Whole,
+    Entry(EntryId),
+    /// Folders only: folder operations and database-level questions.
+    Folders,
+}
+
+/// One database as one caller sees it at one instant: everything the resolver needs, with folder names opened.
+pub(crate) struct Loaded {
+    pub database: Database,
+    pub cipher: DatabaseCipher,
+    pub tree: DatabaseTree,
+    pub grants: Vec<Grant>,
+    pub policy: ServerPolicy,
+    pub memberships: Memberships,
+    pub user: UserId,
+    pub now: Timestamp,
+    /// Every folder with its parent and opened name.
+    pub folders: HashMap<FolderId, (Option<FolderId>, String)>,
+    /// The entries read (all, or the one in focus).
+    pub entries: HashMap<EntryId, EntryMeta>,
+}
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded").field("database", &self.database.id).field("user", &self.user).finish()
+    }
+}
+
+impl Loaded {
+    /// The one permission function, for this caller and instant.
+    pub fn resolver(&self) -> Resolver<'_> {
+        Resolver::new(&self.tree, &self.grants, &self.policy, &self.memberships, self.user, self.now)
+    }
+
+    /// `Folder/Sub` from the root to `folder` (empty for the root).
+    pub fn folder_path(&self, folder: Option<FolderId>) -> String {
+        let mut names = Vec::new();
+        let mut at = folder;
+        // Bounded by the number of folders: the tree was checked acyclic when it was built.
+        for _ in 0..=self.folders.len() {
+            let Some(id) = at else { break };
+            let Some((parent, name)) = self.folders.get(&id) else { break };
+            names.push(name.as_str());
+            at = *parent;
+        }
+        names.reverse();
+        names.join("/")
+    }
+
+    /// The entry, if the caller can see it; otherwise "not found" (its existence is not revealed).
+    pub fn visible_entry(&self, id: EntryId) -> Result<(EntryMeta, PermissionSet), CoreError> {
+        let meta = self.entries.get(&id).copied().ok_or_else(|| CoreError::not_found("entry"))?;
+        let resolver = self.resolver();
+        if !resolver.is_visible(Object::Entry(id)) {
+            return Err(CoreError::not_found("entry"));
+        }
+        Ok((meta, resolver.rights(Object::Entry(id))))
+    }
+
+    /// The container `folder` (`None`: the database root) if the caller may see into it: a listed folder, or the
+    /// database itself. Returns the caller's rights on it.
+    pub fn container(&self, folder: Option<FolderId>) -> Result<PermissionSet, CoreError> {
+        let resolver = self.resolver();
+        let object = match folder {
+            None => Object::Database(self.database.id),
+            Some(f) => {
+                if !resolver.is_listed(Object::Folder(f)) {
+                    return Err(CoreError::not_found("folder"));
+                }
+                Object::Folder(f)
+            }
+        };
+        Ok(resolver.rights(object))
+    }
+}
+
+/// Refuses with a message naming the permission: for objects the caller can already see.
+pub(crate) fn require(rights: PermissionSet, permission: Permission, what: &str) -> Result<(), CoreError> {
+    if rights.contains(permission) {
+        return Ok(());
+    }
+    Err(CoreError::Forbidden(format!("you do not have the permission '{permission}' on {what}")))
+}
+
+impl VaultService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        vault: Arc<dyn VaultStore>,
+        clock: Arc<dyn Clock>,
+        keyring: Arc<Keyring>,
+        auth: Arc<AuthService>,
+    ) -> Self {
+        Self { store, vault, clock, keyring, auth, connections: Mutex::new(HashMap::new()) }
+    }
+
+    /// A database by id or name, or "not found".
+    async fn find_database(&self, key: &str) -> Result<Database, CoreError> {
+        let found = match key.parse::<DatabaseId>() {
+            Ok(id) => self.vault.database(id).await?,
+            Err(_) => self.vault.database_by_name(key.trim()).await?,
+        };
+        found.ok_or_else(|| CoreError::not_found("database"))
+    }
+
+    /// The caller's groups and the group graph, as the permission model needs them.
+    async fn memberships(&self, user: UserId) -> Result<Memberships, CoreError> {
+        let graph = self.store.group_graph().await?;
+        let direct: Vec<_> = self.store.user_groups(user).await?.into_iter().map(|g| g.id).collect();
+        Ok(Memberships::from_graph(&graph, user, &direct))
+    }
+
+    /// Reads what the resolver needs about `database` for `user`.
+    async fn load_database(&self, database: Database, user: UserId, focus: Focus) -> Result<Loaded, CoreError> {
+        let cipher = DatabaseCipher::open(&self.keyring, &database)?;
+        let stored_folders = self.vault.list_folders(database.id).await?;
+        let entries: Vec<EntryMeta> = match focus {
+            Focus::Whole => self.vault.list_entries(database.id).await?,
+            Focus::Entry(id) => self.vault.entry(database.id, id).await?.into_iter().collect(),
+            Focus::Folders => Vec::new(),
+        };
+        let grants = self.vault.grants(database.id).await?;
+        let policy = self.vault.server_policy().await?;
+        let memberships = self.memberships(user).await?;
+        let folders = open_folders(&cipher, &stored_folders)?;
+        let tree = DatabaseTree::build(
+            database.id,
+            database.name.clone(),
+            stored_folders.iter().map(|f| f.node(folders[&f.id].1.clone())).collect(),
+            entries.iter().map(EntryMeta::node).collect(),
+        )
+        .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
+        Ok(Loaded {
+            database,
+            cipher,
+            tree,
+            grants,
+            policy,
+            memberships,
+            user,
+            now: self.clock.now(),
+            folders,
+            entries: entries.into_iter().map(|e| (e.id, e)).collect(),
+        })
+    }
+
+    /// Loads a database for a client and refuses one the caller cannot open ("not found").
+    async fn load(&self, caller: &Caller, database: &str, focus: Focus) -> Result<Loaded, CoreError> {
+        let caller = caller.as_client()?;
+        let database = self.find_database(database).await?;
+        let loaded = self.load_database(database, caller.user_id(), focus).await?;
+        if !loaded.resolver().is_visible(Object::Database(loaded.database.id)) {
+            return Err(CoreError::not_found("database"));
+        }
+        Ok(loaded)
+    }
+
+    /// Records that the caller has the database open (for the properties' "who is connected"); returns whether
+    /// this session had not opened it before.
+    fn record_connection(&self, caller: &Caller, database: DatabaseId) -> bool {
+        let now = self.clock.now();
+        let Ok(mut map) = self.connections.lock() else { return false };
+        let sessions = map.entry(database).or_default();
+        if sessions.contains_key(&caller.session_id()) {
+            return false;
+        }
+        let connection = Connection {
+            user: caller.user_id(),
+            account: caller.user.account.clone(),
+            address: caller.address,
+            since: now,
+        };
+        sessions.insert(caller.session_id(), connection);
+        true
+    }
+
+    fn connections_of(&self, database: DatabaseId) -> Vec<(SessionId, Connection)> {
+        self.connections
+            .lock()
+            .map(|map| {
+                map.get(&database)
+                    .map(|m| m.iter().map(|(s, c)| (*s, c.clone())).collect::<Vec<_>>())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Forgets a session's open databases (logout, disconnect).
+    pub fn forget_session(&self, session: SessionId) {
+        if let Ok(mut map) = self.connections.lock() {
+            map.values_mut().for_each(|m| {
+                m.remove(&session);
+            });
+        }
+    }
+}
+
+/// Opens every folder name of a database.
+fn open_folders(
+    cipher: &DatabaseCipher,
+    folders: &[Folder],
+) -> Result<HashMap<FolderId, (Option<FolderId>, String)>, CoreError> {
+    folders
+        .iter()
+        .map(|f| {
+            let name = cipher.open_folder_name(f.id, &f.sealed_name).map_err(undecryptable)?;
+            Ok((f.id, (f.parent, name)))
+        })
+        .collect()
+}
+
+/// A stored value that does not open is damaged or out of place: say so clearly, return nothing of it.
+pub(crate) fn undecryptable(e: VaultError) -> CoreError {
+    match e {
+        VaultError::Undecryptable | VaultError::Malformed(_) | VaultError::KindMismatch { .. } => {
+            CoreError::Undecryptable(e.to_string())
+        }
+        other => other.into(),
+    }
+}

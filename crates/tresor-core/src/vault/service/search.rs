@@ -1,0 +1,134 @@
+//! Finding entries: full-text search over what the caller may see, and paths (`DB/Folder/Title`) to ids.
+//!
+//! Titles, user names, URLs, tags, notes and folder names are ciphertext in the store, so both open the
+//! caller's visible entries and match in memory; nothing invisible is ever opened.
+
+use super::entries::{EntrySummary, open_body};
+use super::{Focus, Loaded, VaultService};
+use crate::caller::Caller;
+use crate::error::CoreError;
+use crate::ids::{DatabaseId, EntryId, FolderId};
+use crate::permissions::Object;
+use crate::vault::Database;
+
+/// Longest search text, in characters.
+pub const MAX_QUERY: usize = 256;
+
+/// What a path names.
+#[derive(Debug, Clone)]
+pub struct ResolvedPath {
+    pub database: Database,
+    /// The folder named, or the folder holding the entry named.
+    pub folder: Option<FolderId>,
+    pub entry: Option<EntryId>,
+}
+
+impl VaultService {
+    /// Entries whose title, user name, URL, tags or notes contain `text` (case-insensitive), over every
+    /// database the caller can open or only `database`; a page of them and the number of matches.
+    pub async fn search(
+        &self,
+        caller: &Caller,
+        text: &str,
+        database: Option<&str>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<EntrySummary>, u64), CoreError> {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() || needle.chars().count() > MAX_QUERY {
+            return Err(CoreError::InvalidInput(format!("the search text must have 1 to {MAX_QUERY} characters")));
+        }
+        let databases: Vec<DatabaseId> = match database {
+            Some(key) => vec![self.load(caller, key, Focus::Folders).await?.database.id],
+            None => self.my_databases(caller).await?.into_iter().map(|(d, _)| d.id).collect(),
+        };
+        let mut matches = Vec::new();
+        for id in databases {
+            let loaded = self.load(caller, &id.to_string(), Focus::Whole).await?;
+            for entry in loaded.resolver().visible_entries() {
+                let Some((meta, version)) = self.vault.current_entry(id, entry).await? else { continue };
+                let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
+                let hit = [&body.title, &body.username, &body.url, &body.notes]
+                    .into_iter()
+                    .chain(body.tags.iter())
+                    .any(|s| s.to_lowercase().contains(&needle));
+                if hit {
+                    matches.push(EntrySummary::new(&loaded, meta, &body));
+                }
+            }
+        }
+        let total = matches.len() as u64;
+        let page = matches.into_iter().skip(offset as usize).take(limit as usize).collect();
+        Ok((page, total))
+    }
+
+    /// Resolves `DB`, `DB/Folder/Sub` or `DB/Folder/Title` (a last segment may also be an entry id) among what
+    /// the caller may see. Two folders or entries of the same name at one place make the path ambiguous.
+    pub async fn resolve_path(&self, caller: &Caller, path: &str) -> Result<ResolvedPath, CoreError> {
+        let mut segments = path.split('/').filter(|s| !s.is_empty());
+        let db = segments.next().ok_or_else(|| CoreError::InvalidInput("the path is empty".to_owned()))?;
+        let rest: Vec<&str> = segments.collect();
+        let loaded = self.load(caller, db, Focus::Whole).await?;
+        let resolver = loaded.resolver();
+        let mut folder: Option<FolderId> = None;
+        for (i, segment) in rest.iter().enumerate() {
+            let last = i + 1 == rest.len();
+            let children: Vec<FolderId> = loaded
+                .folders
+                .iter()
+                .filter(|(id, (parent, name))| {
+                    *parent == folder && name == segment && resolver.is_listed(Object::Folder(**id))
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            match children.as_slice() {
+                [one] => {
+                    folder = Some(*one);
+                    continue;
+                }
+                [] if last => {
+                    let entry = self.entry_in(&loaded, folder, segment).await?;
+                    return Ok(ResolvedPath { database: loaded.database.clone(), folder, entry: Some(entry) });
+                }
+                [] => return Err(CoreError::not_found(format!("folder '{}'", clip(segment)))),
+                _ => {
+                    return Err(CoreError::Conflict(format!(
+                        "more than one folder is named '{}' there; use its id",
+                        clip(segment)
+                    )));
+                }
+            }
+        }
+        Ok(ResolvedPath { database: loaded.database.clone(), folder, entry: None })
+    }
+
+    /// The visible entry in `folder` whose title (or id) is `name`.
+    async fn entry_in(&self, loaded: &Loaded, folder: Option<FolderId>, name: &str) -> Result<EntryId, CoreError> {
+        let visible = loaded.resolver().visible_entries();
+        if let Ok(id) = name.parse::<EntryId>()
+            && visible.contains(&id)
+        {
+            return Ok(id);
+        }
+        let mut found = Vec::new();
+        for id in visible {
+            let Some(meta) = loaded.entries.get(&id).copied() else { continue };
+            if meta.folder != folder {
+                continue;
+            }
+            let Some((meta, version)) = self.vault.current_entry(meta.database, id).await? else { continue };
+            if open_body(loaded, &meta, version.version, &version.ciphertext)?.title == name {
+                found.push(id);
+            }
+        }
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(CoreError::not_found(format!("entry or folder '{}'", clip(name)))),
+            _ => Err(CoreError::Conflict(format!("more than one entry is titled '{}' there; use its id", clip(name)))),
+        }
+    }
+}
+
+fn clip(s: &str) -> String {
+    super::settings::clip(s)
+}

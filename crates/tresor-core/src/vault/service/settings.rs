@@ -1,0 +1,283 @@
+//! The vault's settings and the server policy's entry-type list, kept in the store's settings table, and
+//! "Assign database" (seed manual: Assign Database; Databases → private databases).
+
+use super::admin::ManageDatabases;
+use super::{Focus, VaultService};
+use crate::accounts::User;
+use crate::caller::Caller;
+use crate::error::CoreError;
+use crate::ids::{DatabaseId, GroupId, UserId};
+use crate::permissions::{Grant, Object, Permission, ServerPolicy, Setting, Subject};
+use crate::vault::generator::{self, GenerateRequest, PasswordPolicy};
+use crate::vault::{Database, EntryType};
+
+const PRIVATE_FOR_NEW_USERS: &str = "vault.private_database_for_new_users";
+const DELETE_PRIVATE_WITH_USER: &str = "vault.delete_private_database_with_user";
+const ATTACHMENT_LIMIT: &str = "vault.attachment_limit_bytes";
+const PASSWORD_POLICY: &str = "vault.password_policy";
+const ALLOWED_TYPES: &str = "vault.allowed_entry_types";
+/// `vault.private_database.<user id>` → the id of that user's private database.
+const PRIVATE_DATABASE_PREFIX: &str = "vault.private_database.";
+
+/// Default largest attachment: 25 MiB.
+pub const DEFAULT_ATTACHMENT_LIMIT: u64 = 25 * 1024 * 1024;
+/// Largest attachment limit an administrator may set: 1 GiB.
+pub const MAX_ATTACHMENT_LIMIT: u64 = 1024 * 1024 * 1024;
+
+/// The vault's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VaultSettings {
+    /// "Create a private database for each new user".
+    pub private_database_for_new_users: bool,
+    /// "Delete it when the user is deleted".
+    pub delete_private_database_with_user: bool,
+    pub attachment_limit_bytes: u64,
+    pub password_policy: PasswordPolicy,
+}
+
+impl Default for VaultSettings {
+    fn default() -> Self {
+        Self {
+            private_database_for_new_users: false,
+            delete_private_database_with_user: false,
+            attachment_limit_bytes: DEFAULT_ATTACHMENT_LIMIT,
+            password_policy: PasswordPolicy::default(),
+        }
+    }
+}
+
+/// Which database "Assign database" gives the accounts.
+#[derive(Debug, Clone)]
+pub enum AssignTarget {
+    Existing(String),
+    New(String),
+    /// One private database per selected user or group.
+    Private,
+}
+
+impl VaultService {
+    /// The current settings (defaults for what was never set).
+    pub async fn settings(&self) -> Result<VaultSettings, CoreError> {
+        let d = VaultSettings::default();
+        let flag = |v: Option<String>, default: bool| v.map_or(default, |v| v == "true");
+        Ok(VaultSettings {
+            private_database_for_new_users: flag(
+                self.store.setting(PRIVATE_FOR_NEW_USERS).await?,
+                d.private_database_for_new_users,
+            ),
+            delete_private_database_with_user: flag(
+                self.store.setting(DELETE_PRIVATE_WITH_USER).await?,
+                d.delete_private_database_with_user,
+            ),
+            attachment_limit_bytes: self
+                .store
+                .setting(ATTACHMENT_LIMIT)
+                .await?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d.attachment_limit_bytes),
+            password_policy: self
+                .store
+                .setting(PASSWORD_POLICY)
+                .await?
+                .and_then(|v| PasswordPolicy::decode(&v))
+                .unwrap_or(d.password_policy),
+        })
+    }
+
+    /// Replaces the settings (Server Administrators and Database Administrators).
+    pub async fn put_settings(&self, _cap: &ManageDatabases, s: VaultSettings) -> Result<VaultSettings, CoreError> {
+        if s.attachment_limit_bytes == 0 || s.attachment_limit_bytes > MAX_ATTACHMENT_LIMIT {
+            return Err(CoreError::Validation(format!(
+                "the attachment limit must be 1 to {MAX_ATTACHMENT_LIMIT} bytes"
+            )));
+        }
+        s.password_policy.validate()?;
+        self.store.put_setting(PRIVATE_FOR_NEW_USERS, &s.private_database_for_new_users.to_string()).await?;
+        self.store.put_setting(DELETE_PRIVATE_WITH_USER, &s.delete_private_database_with_user.to_string()).await?;
+        self.store.put_setting(ATTACHMENT_LIMIT, &s.attachment_limit_bytes.to_string()).await?;
+        self.store.put_setting(PASSWORD_POLICY, &s.password_policy.encode()).await?;
+        self.settings().await
+    }
+
+    /// A password from the generator, within the server's password policy. Any ready user may ask.
+    pub async fn generate_password(
+        &self,
+        _caller: &Caller,
+        request: &GenerateRequest,
+    ) -> Result<(tresor_crypto::SecretString, PasswordPolicy), CoreError> {
+        let policy = self.settings().await?.password_policy;
+        Ok((generator::generate(&policy, request)?, policy))
+    }
+
+    /// Server policy → Entries: the types that may be created (all, until an administrator narrows them).
+    pub async fn allowed_entry_types(&self) -> Result<Vec<EntryType>, CoreError> {
+        let Some(stored) = self.store.setting(ALLOWED_TYPES).await? else { return Ok(EntryType::ALL.to_vec()) };
+        Ok(stored.split(',').filter_map(EntryType::from_name).collect())
+    }
+
+    pub(super) async fn check_entry_type_allowed(&self, kind: EntryType) -> Result<(), CoreError> {
+        if self.allowed_entry_types().await?.contains(&kind) {
+            return Ok(());
+        }
+        Err(CoreError::Forbidden(format!("the server policy does not allow {kind} entries")))
+    }
+
+    /// The server policy: the fourteen permissions and the allowed entry types.
+    pub async fn server_policy(&self, _cap: &ManageDatabases) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
+        Ok((self.vault.server_policy().await?, self.allowed_entry_types().await?))
+    }
+
+    /// Stores the server policy; `types` (when given) replaces the allowed entry types.
+    pub async fn put_server_policy(
+        &self,
+        cap: &ManageDatabases,
+        policy: &ServerPolicy,
+        types: Option<&[EntryType]>,
+    ) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
+        if let Some(types) = types {
+            if types.is_empty() {
+                return Err(CoreError::Validation("allow at least one entry type".to_owned()));
+            }
+            let list: Vec<&str> = types.iter().map(|t| t.name()).collect();
+            self.store.put_setting(ALLOWED_TYPES, &list.join(",")).await?;
+        }
+        self.vault.put_server_policy(policy).await?;
+        self.server_policy(cap).await
+    }
+
+    /// "Restore default settings": every permission Undefined, every entry type allowed.
+    pub async fn restore_server_policy(
+        &self,
+        cap: &ManageDatabases,
+    ) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
+        self.put_server_policy(cap, &ServerPolicy::default(), Some(&EntryType::ALL)).await
+    }
+
+    /// Users → Assign database: every selected account gets `permissions` allowed on the database.
+    pub async fn assign(
+        &self,
+        cap: &ManageDatabases,
+        users: &[String],
+        groups: &[String],
+        target: AssignTarget,
+        permissions: &[Permission],
+    ) -> Result<Vec<Database>, CoreError> {
+        if users.is_empty() && groups.is_empty() {
+            return Err(CoreError::Validation("select at least one user or group".to_owned()));
+        }
+        if permissions.is_empty() {
+            return Err(CoreError::Validation("give at least one permission".to_owned()));
+        }
+        let mut subjects: Vec<(Subject, String)> = Vec::new();
+        for u in users {
+            let user = self.find_user(u).await?;
+            subjects.push((Subject::User(user.id), user.account));
+        }
+        for g in groups {
+            let (id, name) = self.find_group(g).await?;
+            subjects.push((Subject::Group(id), name));
+        }
+        let grants_for = |db: DatabaseId, subject: Subject| -> Vec<Grant> {
+            permissions
+                .iter()
+                .map(|p| Grant {
+                    object: Object::Database(db),
+                    subject,
+                    permission: *p,
+                    setting: Setting::Allow,
+                    valid_from: None,
+                    valid_to: None,
+                })
+                .collect()
+        };
+        let shared = match &target {
+            AssignTarget::Existing(key) => Some(self.find_database(key).await?),
+            AssignTarget::New(name) => Some(self.create_database(cap, name, "").await?),
+            AssignTarget::Private => None,
+        };
+        if let Some(db) = shared {
+            let grants: Vec<Grant> = subjects.iter().flat_map(|(s, _)| grants_for(db.id, *s)).collect();
+            self.put_checked_grants(&db, &grants).await?;
+            return Ok(vec![db]);
+        }
+        let mut out = Vec::new();
+        for (subject, name) in &subjects {
+            let db = self.create_database(cap, &private_name(name), "").await?;
+            self.put_checked_grants(&db, &grants_for(db.id, *subject)).await?;
+            if let Subject::User(u) = subject {
+                self.store.put_setting(&format!("{PRIVATE_DATABASE_PREFIX}{u}"), &db.id.to_string()).await?;
+            }
+            out.push(db);
+        }
+        Ok(out)
+    }
+
+    /// After a user is created: a private database when the settings ask for one.
+    pub async fn user_created(&self, user: &User) -> Result<(), CoreError> {
+        if !self.settings().await?.private_database_for_new_users || user.is_super_admin() {
+            return Ok(());
+        }
+        let db = self.insert_new_database(&private_name(&user.account), "").await?;
+        let grants: Vec<Grant> =
+            [Permission::Access, Permission::Read, Permission::Modify, Permission::Add, Permission::Delete]
+                .into_iter()
+                .map(|permission| Grant {
+                    object: Object::Database(db.id),
+                    subject: Subject::User(user.id),
+                    permission,
+                    setting: Setting::Allow,
+                    valid_from: None,
+                    valid_to: None,
+                })
+                .collect();
+        self.put_checked_grants(&db, &grants).await?;
+        self.store.put_setting(&format!("{PRIVATE_DATABASE_PREFIX}{}", user.id), &db.id.to_string()).await?;
+        Ok(())
+    }
+
+    /// After a user is deleted: its private database goes too when the settings say so.
+    pub async fn user_deleted(&self, user: UserId) -> Result<(), CoreError> {
+        let key = format!("{PRIVATE_DATABASE_PREFIX}{user}");
+        let Some(id) = self.store.setting(&key).await?.and_then(|v| v.parse::<DatabaseId>().ok()) else {
+            return Ok(());
+        };
+        if self.settings().await?.delete_private_database_with_user {
+            self.vault.delete_database(id).await?;
+            self.store.put_setting(&key, "").await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn find_user(&self, key: &str) -> Result<User, CoreError> {
+        let found = match key.parse::<UserId>() {
+            Ok(id) => self.store.user(id).await?,
+            Err(_) => self.store.user_by_account(key.trim()).await?,
+        };
+        found.ok_or_else(|| CoreError::not_found(format!("user '{}'", clip(key))))
+    }
+
+    pub(super) async fn find_group(&self, key: &str) -> Result<(GroupId, String), CoreError> {
+        let found = match key.parse::<GroupId>() {
+            Ok(id) => self.store.group(id).await?,
+            Err(_) => self.store.group_by_name(key.trim()).await?,
+        };
+        found.map(|g| (g.id, g.name)).ok_or_else(|| CoreError::not_found(format!("group '{}'", clip(key))))
+    }
+
+    /// Loads a database for an administrator's question about `user` (no visibility check: administrators
+    /// manage databases they need not see into).
+    pub(super) async fn load_for_user(&self, database: Database, user: UserId) -> Result<super::Loaded, CoreError> {
+        self.load_database(database, user, Focus::Whole).await
+    }
+}
+
+/// A private database's name: the account's name and a marker, within the 64-character name limit.
+fn private_name(account: &str) -> String {
+    let short: String = account.chars().take(50).collect();
+    format!("{short} (private)")
+}
+
+/// A caller-supplied name cut short for a message.
+pub(super) fn clip(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(64).collect()
+}
