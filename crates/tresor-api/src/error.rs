@@ -28,6 +28,21 @@ pub enum ErrorCode {
     InvalidParameter,
     /// The request is well-formed but a value breaks a rule (empty name, bad address, role combination…).
     ValidationFailed,
+    /// A value names something that does not exist as such (an unknown entry type or field) or is malformed (a
+    /// TOTP secret that is not base32).
+    InvalidValue,
+    /// The entry changed since the version the request was based on; the message names the current version.
+    VersionConflict,
+    /// The database asks for a reason when an entry is deleted.
+    ReasonRequired,
+    /// The database's properties and permissions are protected by its custom password: send it in the
+    /// `tresor-database-password` header.
+    DatabasePasswordRequired,
+    /// The database's custom password is wrong.
+    DatabasePasswordWrong,
+    /// Stored data could not be decrypted: it was altered or does not belong where it was found. Nothing of it is
+    /// returned.
+    Undecryptable,
     /// The body is larger than the server accepts.
     PayloadTooLarge,
     /// The request has no JSON content type.
@@ -76,6 +91,12 @@ impl ErrorCode {
             Self::InvalidBody => "invalid_body",
             Self::InvalidParameter => "invalid_parameter",
             Self::ValidationFailed => "validation_failed",
+            Self::InvalidValue => "invalid_value",
+            Self::VersionConflict => "version_conflict",
+            Self::ReasonRequired => "reason_required",
+            Self::DatabasePasswordRequired => "database_password_required",
+            Self::DatabasePasswordWrong => "database_password_wrong",
+            Self::Undecryptable => "undecryptable",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Unauthenticated => "unauthenticated",

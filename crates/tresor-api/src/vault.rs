@@ -91,6 +91,7 @@ pub enum EntryKind {
     Document,
     RemoteDesktop,
     Putty,
+    #[serde(rename = "teamviewer")]
     TeamViewer,
     Certificate,
 }
@@ -123,7 +124,7 @@ impl EntryKind {
             Self::Document => "document",
             Self::RemoteDesktop => "remote_desktop",
             Self::Putty => "putty",
-            Self::TeamViewer => "team_viewer",
+            Self::TeamViewer => "teamviewer",
             Self::Certificate => "certificate",
         }
     }

@@ -33,6 +33,12 @@ impl Timestamp {
             Err(_) => self.0.to_string(),
         }
     }
+
+    /// Reads an RFC 3339 time (any offset), to the millisecond; `None` when it is not one.
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok().map(Self)
+    }
 }
 
 impl fmt::Display for Timestamp {

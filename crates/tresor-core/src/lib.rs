@@ -20,7 +20,9 @@ pub mod store;
 mod validate;
 pub mod vault;
 
-pub use accounts::{AccountService, Group, GroupPatch, NewGroup, NewUser, Role, RoleSet, User, UserPatch};
+pub use accounts::{
+    AccountObserver, AccountService, Group, GroupPatch, NewGroup, NewUser, Role, RoleSet, User, UserPatch,
+};
 pub use auth::{AuthService, AuthSettings, LoginOutcome, PasswordWork};
 pub use caller::{Caller, Capability, ManageAccounts, ManageSessions, ViewServer};
 pub use clock::{Clock, SystemClock, Timestamp};
@@ -29,3 +31,4 @@ pub use ids::{AttachmentId, DatabaseId, EntryId, FolderId, GroupId, SessionId, U
 pub use keyring::Keyring;
 pub use server::{ServerService, ServerSnapshot};
 pub use store::{GroupGraph, Store, StoreError};
+pub use vault::VaultService;

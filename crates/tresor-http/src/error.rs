@@ -32,6 +32,13 @@ impl From<CoreError> for ApiError {
         use StatusCode as S;
         let (status, code) = match &e {
             CoreError::Validation(_) => (S::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
+            CoreError::InvalidInput(_) => (S::BAD_REQUEST, ErrorCode::InvalidValue),
+            CoreError::Stale { .. } => (S::CONFLICT, ErrorCode::VersionConflict),
+            CoreError::ReasonRequired => (S::UNPROCESSABLE_ENTITY, ErrorCode::ReasonRequired),
+            CoreError::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            CoreError::DatabasePasswordRequired => (S::FORBIDDEN, ErrorCode::DatabasePasswordRequired),
+            CoreError::DatabasePasswordWrong => (S::FORBIDDEN, ErrorCode::DatabasePasswordWrong),
+            CoreError::Undecryptable(_) => (S::INTERNAL_SERVER_ERROR, ErrorCode::Undecryptable),
             CoreError::Unauthenticated => (S::UNAUTHORIZED, ErrorCode::Unauthenticated),
             CoreError::InvalidCredentials => (S::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             CoreError::AccountDisabled => (S::FORBIDDEN, ErrorCode::AccountDisabled),
@@ -48,8 +55,12 @@ impl From<CoreError> for ApiError {
             CoreError::Unavailable(_) => (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             CoreError::MasterKeyMismatch | CoreError::Internal(_) => (S::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         };
-        let message = match status {
-            S::INTERNAL_SERVER_ERROR => {
+        let message = match (status, &e) {
+            (_, CoreError::Undecryptable(_)) => {
+                tracing::error!(error = %e, "stored data did not decrypt");
+                e.to_string()
+            }
+            (S::INTERNAL_SERVER_ERROR, _) => {
                 tracing::error!(error = %e, "request failed");
                 "the server could not complete the request; the details are in its log".to_owned()
             }

@@ -209,6 +209,27 @@ impl<C: Capability> FromRequestParts<AppState> for Require<C> {
     }
 }
 
+/// The custom password of a protected database (Database Properties → Advanced), from the
+/// `tresor-database-password` header; `None` when the header is absent.
+#[derive(Debug)]
+pub struct DatabasePassword(pub Option<tresor_crypto::SecretString>);
+
+impl<S: Send + Sync> FromRequestParts<S> for DatabasePassword {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(tresor_api::DATABASE_PASSWORD_HEADER) else { return Ok(Self(None)) };
+        let text = value.to_str().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidParameter,
+                "the database password header is not text",
+            )
+        })?;
+        Ok(Self(Some(tresor_crypto::SecretString::new(text.to_owned()))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact_quoted;

@@ -11,13 +11,14 @@ mod routes;
 pub mod serve;
 pub mod tls;
 mod wire;
+mod wire_vault;
 
 use std::sync::Arc;
 
 pub use error::ApiError;
 pub use openapi::openapi_json;
 pub use routes::router;
-use tresor_core::{AccountService, AuthService, ServerService};
+use tresor_core::{AccountService, AuthService, ServerService, VaultService};
 
 /// What the dashboard shows about this process that the domain does not know.
 #[derive(Debug, Clone)]
@@ -34,5 +35,6 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub accounts: Arc<AccountService>,
     pub server: Arc<ServerService>,
+    pub vault: Arc<VaultService>,
     pub identity: Arc<ServerIdentity>,
 }

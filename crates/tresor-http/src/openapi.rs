@@ -20,6 +20,20 @@ use crate::routes;
         routes::groups::list, routes::groups::create, routes::groups::show, routes::groups::update,
         routes::groups::delete, routes::groups::add_user, routes::groups::remove_user, routes::groups::add_group,
         routes::groups::remove_group,
+        routes::databases::list, routes::databases::create, routes::databases::show, routes::databases::update,
+        routes::databases::delete, routes::databases::disconnect, routes::databases::grants,
+        routes::databases::put_grants, routes::databases::revoke_user, routes::databases::revoke_group,
+        routes::databases::rights, routes::databases::policy, routes::databases::update_policy,
+        routes::databases::restore_policy, routes::databases::settings, routes::databases::update_settings,
+        routes::databases::assign,
+        routes::vault::databases, routes::vault::folders, routes::vault::create_folder, routes::vault::update_folder,
+        routes::vault::delete_folder, routes::vault::search, routes::vault::resolve, routes::vault::generate,
+        routes::vault::entry_types,
+        routes::entries::list, routes::entries::create, routes::entries::show, routes::entries::update,
+        routes::entries::delete, routes::entries::move_to, routes::entries::history, routes::entries::version,
+        routes::entries::restore, routes::entries::totp,
+        routes::attachments::upload, routes::attachments::list, routes::attachments::download,
+        routes::attachments::delete,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -27,6 +41,10 @@ use crate::routes;
         (name = "users", description = "Users (Account Administrator)"),
         (name = "groups", description = "Groups and their members (Account Administrator)"),
         (name = "server", description = "The server itself"),
+        (name = "databases", description = "Databases, permissions, the server policy and vault settings (Database Administrator)"),
+        (name = "vault", description = "The caller's databases and folders, search, paths, the password generator"),
+        (name = "entries", description = "Entries, their history and TOTP codes"),
+        (name = "attachments", description = "Files attached to entries"),
     )
 )]
 struct ApiDoc;

@@ -8,4 +8,4 @@ pub(crate) mod service;
 
 pub use groups::would_create_cycle;
 pub use model::*;
-pub use service::{AccountService, GroupDetails, LiveSession, SUPER_ADMIN_ACCOUNT, UserDetails};
+pub use service::{AccountObserver, AccountService, GroupDetails, LiveSession, SUPER_ADMIN_ACCOUNT, UserDetails};

@@ -41,17 +41,31 @@ pub struct LiveSession {
     pub account: String,
 }
 
+/// What other use cases do when an account comes or goes (the vault: private databases, seed manual Databases).
+/// Called after the account change is stored; a failure is logged and does not undo it.
+#[async_trait::async_trait]
+pub trait AccountObserver: Send + Sync + std::fmt::Debug {
+    async fn user_created(&self, user: &User) -> Result<(), CoreError>;
+    async fn user_deleted(&self, user: &User) -> Result<(), CoreError>;
+}
+
 #[derive(Debug)]
 pub struct AccountService {
     pub(super) store: Arc<dyn Store>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) auth: Arc<AuthService>,
     seat_limit: u64,
+    observer: std::sync::OnceLock<Arc<dyn AccountObserver>>,
 }
 
 impl AccountService {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: Arc<AuthService>, seat_limit: u64) -> Self {
-        Self { store, clock, auth, seat_limit }
+        Self { store, clock, auth, seat_limit, observer: std::sync::OnceLock::new() }
+    }
+
+    /// Registers the one observer of account changes (set once, at start-up).
+    pub fn observe(&self, observer: Arc<dyn AccountObserver>) {
+        let _ = self.observer.set(observer);
     }
 
     /// Creates the built-in super administrator on first start, with a generated one-time password that must be
@@ -118,6 +132,11 @@ impl AccountService {
             e => e.into(),
         })?;
         tracing::info!(actor = %cap.actor(), user = %user.account, "user created");
+        if let Some(observer) = self.observer.get()
+            && let Err(e) = observer.user_created(&user).await
+        {
+            tracing::error!(user = %user.account, error = %e, "after-creation work for the user failed");
+        }
         self.user_details(user).await
     }
 
@@ -220,6 +239,11 @@ impl AccountService {
             return Err(CoreError::not_found(format!("user '{key}'")));
         }
         tracing::info!(actor = %cap.actor(), user = %user.account, "user deleted");
+        if let Some(observer) = self.observer.get()
+            && let Err(e) = observer.user_deleted(&user).await
+        {
+            tracing::error!(user = %user.account, error = %e, "after-deletion work for the user failed");
+        }
         Ok(())
     }
 

@@ -1,14 +1,18 @@
 //! The router: every route, its middleware, and the JSON answers for unknown paths and methods.
 
+pub(crate) mod attachments;
 pub(crate) mod auth;
+pub(crate) mod databases;
+pub(crate) mod entries;
 pub(crate) mod groups;
 pub(crate) mod server;
 pub(crate) mod users;
+pub(crate) mod vault;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use http::{HeaderValue, StatusCode, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tresor_api::{ErrorCode, ListQuery};
@@ -35,6 +39,42 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/groups/{group}", get(groups::show).patch(groups::update).delete(groups::delete))
         .route("/admin/groups/{group}/members/users/{user}", put(groups::add_user).delete(groups::remove_user))
         .route("/admin/groups/{group}/members/groups/{member}", put(groups::add_group).delete(groups::remove_group))
+        .route("/admin/databases", get(databases::list).post(databases::create))
+        .route("/admin/databases/{db}", get(databases::show).patch(databases::update).delete(databases::delete))
+        .route("/admin/databases/{db}/connections/{session}", axum::routing::delete(databases::disconnect))
+        .route("/admin/databases/{db}/grants", get(databases::grants).put(databases::put_grants))
+        .route("/admin/databases/{db}/grants/users/{user}", axum::routing::delete(databases::revoke_user))
+        .route("/admin/databases/{db}/grants/groups/{group}", axum::routing::delete(databases::revoke_group))
+        .route("/admin/databases/{db}/rights", get(databases::rights))
+        .route("/admin/policy", get(databases::policy).patch(databases::update_policy))
+        .route("/admin/policy/restore", post(databases::restore_policy))
+        .route("/admin/vault-settings", get(databases::settings).patch(databases::update_settings))
+        .route("/admin/assign", post(databases::assign))
+        .route("/vault/databases", get(vault::databases))
+        .route("/vault/databases/{db}/folders", get(vault::folders).post(vault::create_folder))
+        .route("/vault/databases/{db}/folders/{folder}", patch(vault::update_folder).delete(vault::delete_folder))
+        .route("/vault/databases/{db}/entries", get(entries::list).post(entries::create))
+        .route(
+            "/vault/databases/{db}/entries/{entry}",
+            get(entries::show).patch(entries::update).delete(entries::delete),
+        )
+        .route("/vault/databases/{db}/entries/{entry}/move", post(entries::move_to))
+        .route("/vault/databases/{db}/entries/{entry}/history", get(entries::history))
+        .route("/vault/databases/{db}/entries/{entry}/history/{version}", get(entries::version))
+        .route("/vault/databases/{db}/entries/{entry}/history/{version}/restore", post(entries::restore))
+        .route("/vault/databases/{db}/entries/{entry}/totp", get(entries::totp))
+        .route(
+            "/vault/databases/{db}/entries/{entry}/attachments",
+            get(attachments::list).post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/vault/databases/{db}/entries/{entry}/attachments/{attachment}",
+            get(attachments::download).delete(attachments::delete),
+        )
+        .route("/vault/search", get(vault::search))
+        .route("/vault/resolve", get(vault::resolve))
+        .route("/vault/generate", get(vault::generate))
+        .route("/vault/entry-types", get(vault::entry_types))
         .route("/openapi.json", get(server::openapi));
     Router::new()
         .nest(tresor_api::API_PREFIX, api)
@@ -73,4 +113,10 @@ fn list_filter(q: ListQuery) -> Result<ListFilter, ApiError> {
         ));
     }
     Ok(ListFilter { q: q.q.filter(|s| !s.is_empty()), offset, limit })
+}
+
+/// Paging of a vault listing: offset and limit, checked at the edge (default limit 100, at most 1000).
+fn page(offset: Option<u32>, limit: Option<u32>) -> Result<(u32, u32), ApiError> {
+    let f = list_filter(ListQuery { q: None, offset, limit })?;
+    Ok((f.offset, f.limit))
 }

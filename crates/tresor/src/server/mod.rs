@@ -11,7 +11,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tresor_core::{AccountService, AuthService, Clock, Keyring, PasswordWork, ServerService, Store, SystemClock};
+use tresor_core::vault::VaultStore;
+use tresor_core::{
+    AccountService, AuthService, Clock, Keyring, PasswordWork, ServerService, Store, SystemClock, VaultService,
+};
 use tresor_crypto::{PasswordHasher, SecretString};
 use tresor_http::{AppState, ServerIdentity};
 
@@ -85,15 +88,18 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         }
     };
 
-    let store: Arc<dyn Store> = match &config.store {
+    // One SQL store serves both ports: accounts and sessions (`Store`) and the vault (`VaultStore`).
+    let sql = Arc::new(match &config.store {
         StoreChoice::Sqlite(path) => {
-            Arc::new(tresor_store_sqlite::open(path).await.with_context(|| format!("cannot open {}", path.display()))?)
+            tresor_store_sqlite::open(path).await.with_context(|| format!("cannot open {}", path.display()))?
         }
         StoreChoice::Postgres(url) => {
-            Arc::new(tresor_store_postgres::open(url).await.context("cannot open the PostgreSQL database")?)
+            tresor_store_postgres::open(url).await.context("cannot open the PostgreSQL database")?
         }
-    };
-    Keyring::bind(master, store.as_ref()).await?;
+    });
+    let store: Arc<dyn Store> = Arc::clone(&sql) as Arc<dyn Store>;
+    let vault_store: Arc<dyn VaultStore> = sql;
+    let keyring = Arc::new(Keyring::bind(master, store.as_ref()).await?);
 
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let hasher = PasswordHasher::new(config.argon2)?;
@@ -103,6 +109,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         Arc::new(AccountService::new(Arc::clone(&store), Arc::clone(&clock), Arc::clone(&auth), config.seats));
     let server =
         Arc::new(ServerService::new(Arc::clone(&store), Arc::clone(&clock), config.seats, config.auth.idle_timeout));
+    let vault =
+        Arc::new(VaultService::new(Arc::clone(&store), vault_store, Arc::clone(&clock), keyring, Arc::clone(&auth)));
+    accounts.observe(Arc::clone(&vault) as Arc<dyn tresor_core::AccountObserver>);
     let admin_password = accounts.ensure_super_admin().await?;
     server.record_start().await?;
 
@@ -119,7 +128,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at: clock.now(),
     };
-    let state = AppState { auth, accounts, server, identity: Arc::new(identity) };
+    let state = AppState { auth, accounts, server, vault, identity: Arc::new(identity) };
     let app = tresor_http::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(tresor_http::serve::serve(listeners, app, tls, async move {

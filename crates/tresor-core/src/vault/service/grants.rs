@@ -22,7 +22,7 @@ pub enum SubjectKey {
 /// One grant to store, before its subject is looked up.
 #[derive(Debug, Clone)]
 pub struct GrantChange {
-    pub object: Object,
+    pub object: ObjectKey,
     pub subject: SubjectKey,
     pub permission: Permission,
     pub setting: crate::permissions::Setting,
@@ -111,7 +111,7 @@ impl VaultService {
                 SubjectKey::Group(g) => Subject::Group(self.find_group(g).await?.0),
             };
             grants.push(Grant {
-                object: c.object,
+                object: c.object.in_database(&db),
                 subject,
                 permission: c.permission,
                 setting: c.setting,
@@ -179,11 +179,7 @@ impl VaultService {
         let admin = self.administer(caller, database, password).await?;
         let user = self.find_user(user).await?;
         let loaded = self.load_for_user(admin.database, user.id).await?;
-        let object = match object {
-            ObjectKey::Database => Object::Database(loaded.database.id),
-            ObjectKey::Folder(f) => Object::Folder(f),
-            ObjectKey::Entry(e) => Object::Entry(e),
-        };
+        let object = object.in_database(&loaded.database);
         if !loaded.tree.contains(object) {
             return Err(CoreError::not_found(format!("{} in this database", object_kind(object))));
         }
@@ -262,6 +258,16 @@ pub enum ObjectKey {
     Database,
     Folder(FolderId),
     Entry(EntryId),
+}
+
+impl ObjectKey {
+    fn in_database(self, db: &Database) -> Object {
+        match self {
+            ObjectKey::Database => Object::Database(db.id),
+            ObjectKey::Folder(f) => Object::Folder(f),
+            ObjectKey::Entry(e) => Object::Entry(e),
+        }
+    }
 }
 
 /// The grants after `changes`: each change replaces the stored grant for its (object, subject, permission);

@@ -12,6 +12,7 @@ mod entries;
 mod folders;
 mod grants;
 mod search;
+pub use search::ResolvedPath;
 mod settings;
 
 use std::collections::HashMap;
@@ -19,10 +20,10 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 pub use admin::{DatabaseConnection, DatabaseProperties, DatabaseUpdate, ManageDatabases};
-pub use attachments::{AttachmentDownload, AttachmentInfo};
+pub use attachments::{AttachmentDownload, AttachmentInfo, AttachmentUpload};
 pub use entries::{EntryChange, EntryInput, EntryListing, EntrySummary, OpenedEntry};
 pub use folders::{FolderChange, FolderView, OpenedDatabase};
-pub use grants::{GrantChange, GrantRecord, RightsReport, SubjectKey};
+pub use grants::{GrantChange, GrantRecord, ObjectKey, RightsDiff, RightsReport, SubjectKey};
 pub use settings::{AssignTarget, VaultSettings};
 
 use super::{Database, DatabaseCipher, EntryMeta, Folder, VaultError, VaultStore};

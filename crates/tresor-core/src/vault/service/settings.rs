@@ -213,7 +213,7 @@ impl VaultService {
     }
 
     /// After a user is created: a private database when the settings ask for one.
-    pub async fn user_created(&self, user: &User) -> Result<(), CoreError> {
+    async fn create_private_database(&self, user: &User) -> Result<(), CoreError> {
         if !self.settings().await?.private_database_for_new_users || user.is_super_admin() {
             return Ok(());
         }
@@ -236,7 +236,7 @@ impl VaultService {
     }
 
     /// After a user is deleted: its private database goes too when the settings say so.
-    pub async fn user_deleted(&self, user: UserId) -> Result<(), CoreError> {
+    async fn delete_private_database(&self, user: UserId) -> Result<(), CoreError> {
         let key = format!("{PRIVATE_DATABASE_PREFIX}{user}");
         let Some(id) = self.store.setting(&key).await?.and_then(|v| v.parse::<DatabaseId>().ok()) else {
             return Ok(());
@@ -280,4 +280,14 @@ fn private_name(account: &str) -> String {
 /// A caller-supplied name cut short for a message.
 pub(super) fn clip(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(64).collect()
+}
+
+#[async_trait::async_trait]
+impl crate::accounts::AccountObserver for VaultService {
+    async fn user_created(&self, user: &User) -> Result<(), CoreError> {
+        self.create_private_database(user).await
+    }
+    async fn user_deleted(&self, user: &User) -> Result<(), CoreError> {
+        self.delete_private_database(user.id).await
+    }
 }

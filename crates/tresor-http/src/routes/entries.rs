@@ -1,0 +1,225 @@
+//! Entries of a database: list, create, open (secrets only with `reveal=true`), change, move, delete, history,
+//! restore and the current TOTP code.
+
+use axum::Json;
+use axum::extract::State;
+use http::StatusCode;
+use tresor_api::{
+    CreateEntryRequest, DeleteEntryQuery, EntryListQuery, EntryPage, EntryView, ErrorBody, HistoryList,
+    MoveEntryRequest, RevealQuery, TotpCode, UpdateEntryRequest, VersionView, WirePassword,
+};
+use tresor_core::EntryId;
+use tresor_core::vault::service::EntryInput;
+
+use super::page;
+use super::vault::id;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
+use crate::{ApiError, AppState, wire_vault as wv};
+
+fn entry_id(s: &str) -> Result<EntryId, ApiError> {
+    id(s, "the entry")
+}
+
+/// A page of the entries the caller can see, in a folder (or the root), optionally with its sub-folders.
+#[utoipa::path(get, path = "/api/v1/vault/databases/{db}/entries", tag = "entries", security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), EntryListQuery),
+    responses(
+        (status = 200, description = "A page of entries", body = EntryPage),
+        (status = "4XX", description = "not_found, invalid_parameter, unauthenticated, super_admin_not_a_client", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn list(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(db): ApiPath<String>,
+    ApiQuery(q): ApiQuery<EntryListQuery>,
+) -> Result<Json<EntryPage>, ApiError> {
+    let (offset, limit) = page(q.offset, q.limit)?;
+    let folder = q.folder.as_deref().filter(|f| !f.is_empty()).map(|f| id(f, "the folder")).transpose()?;
+    let recursive = q.recursive.unwrap_or(false);
+    let listing = s.vault.list_entries(&caller, &db, folder, recursive, offset, limit).await?;
+    Ok(Json(EntryPage { entries: listing.entries.iter().map(wv::summary).collect(), total: listing.total }))
+}
+
+/// Create an entry (needs add on its folder, or on the database at the root; its type must be allowed).
+#[utoipa::path(post, path = "/api/v1/vault/databases/{db}/entries", tag = "entries", request_body = CreateEntryRequest,
+    security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name")),
+    responses(
+        (status = 201, description = "Created (secrets not included)", body = EntryView),
+        (status = "4XX", description = "invalid_value (unknown type or field, malformed TOTP secret), validation_failed, not_found, forbidden", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn create(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(db): ApiPath<String>,
+    ApiJson(req): ApiJson<CreateEntryRequest>,
+) -> Result<(StatusCode, Json<EntryView>), ApiError> {
+    let (folder, body) = wv::new_entry(req)?;
+    let folder = folder.as_deref().filter(|f| !f.is_empty()).map(|f| id(f, "the folder")).transpose()?;
+    let opened = s.vault.create_entry(&caller, &db, EntryInput { folder, body }).await?;
+    Ok((StatusCode::CREATED, Json(wv::entry(&opened, false))))
+}
+
+/// One entry, its current version; secrets only with `reveal=true`.
+#[utoipa::path(get, path = "/api/v1/vault/databases/{db}/entries/{entry}", tag = "entries", security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"), RevealQuery),
+    responses(
+        (status = 200, description = "The entry", body = EntryView),
+        (status = "4XX", description = "not_found (also for an entry the caller may not see), invalid_parameter", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn show(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((db, entry)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<RevealQuery>,
+) -> Result<Json<EntryView>, ApiError> {
+    let opened = s.vault.entry(&caller, &db, entry_id(&entry)?).await?;
+    Ok(Json(wv::entry(&opened, q.reveal.unwrap_or(false))))
+}
+
+/// Change an entry (needs modify). With `version`, refused with `version_conflict` if the entry moved on.
+#[utoipa::path(patch, path = "/api/v1/vault/databases/{db}/entries/{entry}", tag = "entries",
+    request_body = UpdateEntryRequest, security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id")),
+    responses(
+        (status = 200, description = "The new version (secrets not included)", body = EntryView),
+        (status = "4XX", description = "version_conflict (409), invalid_value, validation_failed, not_found, forbidden", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn update(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((db, entry)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<UpdateEntryRequest>,
+) -> Result<Json<EntryView>, ApiError> {
+    let entry = entry_id(&entry)?;
+    let opened = s.vault.update_entry(&caller, &db, entry, wv::entry_change(req)?).await?;
+    Ok(Json(wv::entry(&opened, false)))
+}
+
+/// Delete an entry with its history and attachments (needs delete; a reason when the database asks for one).
+#[utoipa::path(delete, path = "/api/v1/vault/databases/{db}/entries/{entry}", tag = "entries", security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"), DeleteEntryQuery),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = "4XX", description = "reason_required (422), not_found, forbidden, invalid_parameter", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn delete(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((db, entry)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<DeleteEntryQuery>,
+) -> Result<StatusCode, ApiError> {
+    s.vault.delete_entry(&caller, &db, entry_id(&entry)?, q.reason.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Move an entry to another folder of its database (needs modify on it and add on the target).
+#[utoipa::path(post, path = "/api/v1/vault/databases/{db}/entries/{entry}/move", tag = "entries",
+    request_body = MoveEntryRequest, security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id")),
+    responses(
+        (status = 200, description = "The moved entry", body = EntryView),
+        (status = "4XX", description = "not_found, forbidden, invalid_parameter", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn move_to(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((db, entry)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<MoveEntryRequest>,
+) -> Result<Json<EntryView>, ApiError> {
+    let folder = req.folder.as_deref().filter(|f| !f.is_empty()).map(|f| id(f, "the folder")).transpose()?;
+    let opened = s.vault.move_entry(&caller, &db, entry_id(&entry)?, folder).await?;
+    Ok(Json(wv::entry(&opened, false)))
+}
+
+/// An entry's versions, newest first.
+#[utoipa::path(get, path = "/api/v1/vault/databases/{db}/entries/{entry}/history", tag = "entries",
+    security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id")),
+    responses(
+        (status = 200, description = "The history", body = HistoryList),
+        (status = "4XX", description = "not_found, invalid_parameter", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn history(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((db, entry)): ApiPath<(String, String)>,
+) -> Result<Json<HistoryList>, ApiError> {
+    let (meta, versions) = s.vault.history(&caller, &db, entry_id(&entry)?).await?;
+    Ok(Json(HistoryList {
+        entry: meta.id.to_string(),
+        versions: versions
+            .into_iter()
+            .map(|(v, author)| VersionView {
+                version: v.version,
+                author,
+                created_at: wv::time(v.created_at),
+                current: v.version == meta.version,
+            })
+            .collect(),
+    }))
+}
+
+/// One version of an entry; secrets only with `reveal=true`.
+#[utoipa::path(get, path = "/api/v1/vault/databases/{db}/entries/{entry}/history/{version}", tag = "entries",
+    security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"),
+        ("version" = u32, Path, description = "Version number"), RevealQuery),
+    responses(
+        (status = 200, description = "That version", body = EntryView),
+        (status = "4XX", description = "not_found, invalid_parameter", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn version(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((db, entry, version)): ApiPath<(String, String, u32)>,
+    ApiQuery(q): ApiQuery<RevealQuery>,
+) -> Result<Json<EntryView>, ApiError> {
+    let opened = s.vault.entry_version(&caller, &db, entry_id(&entry)?, version).await?;
+    Ok(Json(wv::entry(&opened, q.reveal.unwrap_or(false))))
+}
+
+/// Make an old version current again, as a new version (needs modify).
+#[utoipa::path(post, path = "/api/v1/vault/databases/{db}/entries/{entry}/history/{version}/restore", tag = "entries",
+    security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"),
+        ("version" = u32, Path, description = "Version number")),
+    responses(
+        (status = 200, description = "The new current version", body = EntryView),
+        (status = "4XX", description = "not_found, forbidden, version_conflict, invalid_parameter", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn restore(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((db, entry, version)): ApiPath<(String, String, u32)>,
+) -> Result<Json<EntryView>, ApiError> {
+    let opened = s.vault.restore_version(&caller, &db, entry_id(&entry)?, version).await?;
+    Ok(Json(wv::entry(&opened, false)))
+}
+
+/// The entry's current TOTP code.
+#[utoipa::path(get, path = "/api/v1/vault/databases/{db}/entries/{entry}/totp", tag = "entries",
+    security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id")),
+    responses(
+        (status = 200, description = "The code", body = TotpCode),
+        (status = "4XX", description = "not_found (no such entry, or no TOTP secret on it), invalid_parameter", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn totp(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((db, entry)): ApiPath<(String, String)>,
+) -> Result<Json<TotpCode>, ApiError> {
+    let (code, period_secs, remaining_secs) = s.vault.totp_code(&caller, &db, entry_id(&entry)?).await?;
+    Ok(Json(TotpCode { code: WirePassword::new(code.expose_secret()), period_secs, remaining_secs }))
+}
