@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Body, Raw};
-use serde_json::json;
+use serde_json::{Value, json};
 use tresor_api::{ErrorCode, Role};
 use tresor_testkit::{ADMIN_PASSWORD, Options, TestServer, USER_PASSWORD};
 
@@ -18,10 +18,13 @@ enum Need {
     Accounts,
     /// `ManageSessions`: Account Administrator or Server Administrator.
     Sessions,
+    /// `ManageDatabases`: Database Administrator or Server Administrator (the super administrator too).
+    Databases,
 }
 
 /// Every admin route, in an order where each allowed caller's request succeeds on its own fixtures: `{u}` is a
-/// plain user, `{g}` and `{g2}` two groups, `{sid}` a live session of `{u}`, `{c}` the caller's tag.
+/// plain user, `{g}` and `{g2}` two groups, `{sid}` a live session of `{u}`, `{d}` a database where `{u}` and `{g}`
+/// hold a grant, `{dsid}` another session of `{u}` that has `{d}` open, `{c}` the caller's tag.
 const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("GET", "/api/v1/admin/users", None, Need::Accounts),
     ("POST", "/api/v1/admin/users", Some(r#"{"account":"new-{c}","password":"new-password-1"}"#), Need::Accounts),
@@ -35,6 +38,23 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("DELETE", "/api/v1/admin/groups/{g}/members/users/{u}", None, Need::Accounts),
     ("PUT", "/api/v1/admin/groups/{g}/members/groups/{g2}", None, Need::Accounts),
     ("DELETE", "/api/v1/admin/groups/{g}/members/groups/{g2}", None, Need::Accounts),
+    ("GET", "/api/v1/admin/databases", None, Need::Databases),
+    ("POST", "/api/v1/admin/databases", Some(r#"{"name":"new-db-{c}"}"#), Need::Databases),
+    ("GET", "/api/v1/admin/databases/{d}", None, Need::Databases),
+    ("PATCH", "/api/v1/admin/databases/{d}", Some(r#"{"comments":"changed by {c}"}"#), Need::Databases),
+    ("GET", "/api/v1/admin/databases/{d}/grants", None, Need::Databases),
+    ("PUT", "/api/v1/admin/databases/{d}/grants", Some(GROUP_READ), Need::Databases),
+    ("GET", "/api/v1/admin/databases/{d}/rights?user={u}", None, Need::Databases),
+    ("DELETE", "/api/v1/admin/databases/{d}/connections/{dsid}", None, Need::Databases),
+    ("DELETE", "/api/v1/admin/databases/{d}/grants/users/{u}", None, Need::Databases),
+    ("DELETE", "/api/v1/admin/databases/{d}/grants/groups/{g}", None, Need::Databases),
+    ("POST", "/api/v1/admin/assign", Some(ASSIGN), Need::Databases),
+    ("GET", "/api/v1/admin/policy", None, Need::Databases),
+    ("PATCH", "/api/v1/admin/policy", Some(r#"{"permissions":{"print":"undefined"}}"#), Need::Databases),
+    ("POST", "/api/v1/admin/policy/restore", None, Need::Databases),
+    ("GET", "/api/v1/admin/vault-settings", None, Need::Databases),
+    ("PATCH", "/api/v1/admin/vault-settings", Some(r#"{"private_database_for_new_users":false}"#), Need::Databases),
+    ("DELETE", "/api/v1/admin/databases/{d}", None, Need::Databases),
     ("GET", "/api/v1/admin/sessions", None, Need::Sessions),
     ("DELETE", "/api/v1/admin/sessions/{sid}", None, Need::Sessions),
     ("PUT", "/api/v1/admin/users/{u}/password", Some(r#"{"password":"reset-password-1"}"#), Need::Accounts),
@@ -42,6 +62,10 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("DELETE", "/api/v1/admin/users/{u}", None, Need::Accounts),
     ("GET", "/api/v1/admin/info", None, Need::View),
 ];
+
+const GROUP_READ: &str = r#"{"grants":[{"object":{"kind":"database"},"subject":{"kind":"group","name":"{g}"},
+    "permission":"read","setting":"allow"}]}"#;
+const ASSIGN: &str = r#"{"users":["{u}"],"database":{"kind":"existing","name":"{d}"},"permissions":["access"]}"#;
 
 /// How a caller's request ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +100,7 @@ struct Row {
     view: Outcome,
     accounts: Outcome,
     sessions: Outcome,
+    databases: Outcome,
 }
 
 const fn user(roles: &'static [Role]) -> Who {
@@ -89,18 +114,18 @@ const fn pending(roles: &'static [Role]) -> Who {
 
 #[rustfmt::skip]
 const CALLERS: &[Row] = &[
-    //    tag             who                                                             info          accounts      sessions
-    Row { tag: "anon",  who: Who::NoToken,                                          view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION },
-    Row { tag: "junk",  who: Who::GarbageToken,                                     view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION },
-    Row { tag: "plain", who: user(&[]),                                             view: FORBIDDEN,  accounts: FORBIDDEN,  sessions: FORBIDDEN },
-    Row { tag: "sa",    who: user(&[Role::ServerAdministrator]),                    view: OK,         accounts: OK,         sessions: OK },
-    Row { tag: "dba",   who: user(&[Role::DatabaseAdministrator]),                  view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN },
-    Row { tag: "aa",    who: user(&[Role::AccountAdministrator]),                   view: OK,         accounts: OK,         sessions: OK },
-    Row { tag: "elr",   who: user(&[Role::EventLogReader]),                         view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN },
-    Row { tag: "dirop", who: user(&[Role::DirectoryOperator, Role::AccountAdministrator]),  view: OK,     accounts: OK,         sessions: OK },
-    Row { tag: "dbdir", who: user(&[Role::DirectoryOperator, Role::DatabaseAdministrator]), view: OK,     accounts: FORBIDDEN,  sessions: FORBIDDEN },
-    Row { tag: "pend",  who: pending(&[Role::ServerAdministrator]),                 view: CHANGE_FIRST, accounts: CHANGE_FIRST, sessions: CHANGE_FIRST },
-    Row { tag: "super", who: Who::SuperAdmin,                                       view: OK,         accounts: OK,         sessions: OK },
+    //    tag             who                                                             info          accounts      sessions      databases
+    Row { tag: "anon",  who: Who::NoToken,                                          view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION },
+    Row { tag: "junk",  who: Who::GarbageToken,                                     view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION },
+    Row { tag: "plain", who: user(&[]),                                             view: FORBIDDEN,  accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN },
+    Row { tag: "sa",    who: user(&[Role::ServerAdministrator]),                    view: OK,         accounts: OK,         sessions: OK,         databases: OK },
+    Row { tag: "dba",   who: user(&[Role::DatabaseAdministrator]),                  view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK },
+    Row { tag: "aa",    who: user(&[Role::AccountAdministrator]),                   view: OK,         accounts: OK,         sessions: OK,         databases: FORBIDDEN },
+    Row { tag: "elr",   who: user(&[Role::EventLogReader]),                         view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN },
+    Row { tag: "dirop", who: user(&[Role::DirectoryOperator, Role::AccountAdministrator]),  view: OK,     accounts: OK,         sessions: OK,         databases: FORBIDDEN },
+    Row { tag: "dbdir", who: user(&[Role::DirectoryOperator, Role::DatabaseAdministrator]), view: OK,     accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK },
+    Row { tag: "pend",  who: pending(&[Role::ServerAdministrator]),                 view: CHANGE_FIRST, accounts: CHANGE_FIRST, sessions: CHANGE_FIRST, databases: CHANGE_FIRST },
+    Row { tag: "super", who: Who::SuperAdmin,                                       view: OK,         accounts: OK,         sessions: OK,         databases: OK },
 ];
 
 impl Row {
@@ -109,6 +134,7 @@ impl Row {
             Need::View => self.view,
             Need::Accounts => self.accounts,
             Need::Sessions => self.sessions,
+            Need::Databases => self.databases,
         }
     }
 }
@@ -119,6 +145,8 @@ struct Fixtures {
     group: String,
     group2: String,
     session: String,
+    database: String,
+    database_session: String,
 }
 
 async fn fixtures(server: &TestServer, raw: &Raw, admin: &str, tag: &str) -> Fixtures {
@@ -131,7 +159,17 @@ async fn fixtures(server: &TestServer, raw: &Raw, admin: &str, tag: &str) -> Fix
         raw.send("POST", "/api/v1/admin/groups", Some(admin), Body::Json(&body)).await.expect_ok();
     }
     let session = common::login(server, &user, USER_PASSWORD, tresor_api::ClientKind::Api).await.session.id;
-    Fixtures { user, group, group2, session }
+    let database = format!("db-{tag}");
+    let body = json!({"name": database}).to_string();
+    raw.send("POST", "/api/v1/admin/databases", Some(admin), Body::Json(&body)).await.expect_ok();
+    let grant = |subject: Value| json!({"object": {"kind": "database"}, "subject": subject, "permission": "access", "setting": "allow"});
+    let grants = json!({"grants": [grant(json!({"kind": "user", "name": user})), grant(json!({"kind": "group", "name": group}))]});
+    let path = format!("/api/v1/admin/databases/{database}/grants");
+    raw.send("PUT", &path, Some(admin), Body::Json(&grants.to_string())).await.expect_ok();
+    // A second session of the user opens the database, so that it shows as connected.
+    let opened = common::login(server, &user, USER_PASSWORD, tresor_api::ClientKind::Api).await;
+    raw.get(&format!("/api/v1/vault/databases/{database}/folders"), Some(&opened.token)).await.expect_ok();
+    Fixtures { user, group, group2, session, database, database_session: opened.session.id }
 }
 
 async fn caller_token(server: &TestServer, raw: &Raw, admin: &str, row: &Row) -> Option<String> {
@@ -163,8 +201,12 @@ async fn every_admin_route_with_every_kind_of_caller() {
                 .replace("{u}", &f.user)
                 .replace("{g2}", &f.group2)
                 .replace("{g}", &f.group)
-                .replace("{sid}", &f.session);
-            let body = body.map(|b| b.replace("{c}", row.tag));
+                .replace("{sid}", &f.session)
+                .replace("{dsid}", &f.database_session)
+                .replace("{d}", &f.database);
+            let body = body.map(|b| {
+                b.replace("{c}", row.tag).replace("{u}", &f.user).replace("{g}", &f.group).replace("{d}", &f.database)
+            });
             let body = body.as_deref().map_or(Body::None, Body::Json);
             let answer = raw.send(method, &path, token.as_deref(), body).await;
             let got = match answer.status {
@@ -179,6 +221,9 @@ async fn every_admin_route_with_every_kind_of_caller() {
         }
         if row.accounts != OK {
             nothing_changed(&raw, &admin, &f, row.tag).await;
+        }
+        if row.databases != OK {
+            no_database_changed(&raw, &admin, &f, row.tag, row.accounts != OK).await;
         }
     }
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
@@ -202,8 +247,30 @@ async fn nothing_changed(raw: &Raw, admin: &str, f: &Fixtures, tag: &str) {
     assert!(live, "{tag} ended the session of {}", f.user);
 }
 
+/// A refused caller left the vault fixtures as they were: the database with its comments, its grants and the
+/// connection; no new database. `user_kept`: the caller could not delete the user (which takes its grants along).
+async fn no_database_changed(raw: &Raw, admin: &str, f: &Fixtures, tag: &str, user_kept: bool) {
+    let db = raw.get(&format!("/api/v1/admin/databases/{}", f.database), Some(admin)).await;
+    let db = db.expect_ok();
+    assert_eq!(db["database"]["comments"], "", "{tag} changed the database");
+    let connected = db["connections"].as_array().unwrap().iter().any(|c| c["session"] == f.database_session.as_str());
+    assert!(connected || !user_kept, "{tag} disconnected {} from the database", f.user);
+    let grants = raw.get(&format!("/api/v1/admin/databases/{}/grants", f.database), Some(admin)).await;
+    let grants = grants.expect_ok()["grants"].as_array().unwrap().clone();
+    let mut held: Vec<String> =
+        grants.iter().map(|g| format!("{} {} {}", g["subject"]["kind"], g["permission"], g["setting"])).collect();
+    held.sort();
+    let mut want = vec![r#""group" "access" "allow""#];
+    if user_kept {
+        want.push(r#""user" "access" "allow""#);
+    }
+    assert_eq!(held, want, "{tag} changed the grants");
+    let new = raw.get(&format!("/api/v1/admin/databases/new-db-{tag}"), Some(admin)).await;
+    new.expect(404, ErrorCode::NotFound);
+}
+
 fn code_of(s: &str) -> Option<ErrorCode> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    serde_json::from_value(Value::String(s.to_owned())).ok()
 }
 
 /// A new admin route must join the table: the served OpenAPI document lists no admin operation the table lacks.
@@ -214,6 +281,7 @@ async fn the_table_covers_every_admin_route() {
     let shape = |path: &str| {
         let mut out = String::new();
         let mut in_param = false;
+        let path = path.split('?').next().unwrap_or_default();
         for c in path.chars() {
             match c {
                 '{' => (in_param, out) = (true, out + "{}"),
