@@ -67,6 +67,7 @@ impl AccountService {
         group.updated_at = self.clock.now();
         self.store.update_group(&group).await.map_err(|e| duplicate_group(e, &group.name))?;
         self.auth.forget_all();
+        self.groups_changed();
         tracing::info!(actor = %cap.actor(), group = %group.name, "group changed");
         self.group_details(group).await
     }
@@ -77,6 +78,7 @@ impl AccountService {
             return Err(CoreError::not_found(format!("group '{}'", shorten(key))));
         }
         self.auth.forget_all();
+        self.groups_changed();
         tracing::info!(actor = %cap.actor(), group = %group.name, "group deleted");
         Ok(())
     }
@@ -135,6 +137,7 @@ impl AccountService {
             )),
             e => e.into(),
         })?;
+        self.groups_changed();
         tracing::info!(actor = %cap.actor(), group = %parent.name, member = %child.name, "member group added");
         self.group_details(parent).await
     }
@@ -150,6 +153,7 @@ impl AccountService {
         if !self.store.remove_group_from_group(parent.id, child.id).await? {
             return Err(CoreError::Conflict(format!("'{}' is not a member of '{}'", child.name, parent.name)));
         }
+        self.groups_changed();
         tracing::info!(actor = %cap.actor(), group = %parent.name, member = %child.name, "member group removed");
         self.group_details(parent).await
     }

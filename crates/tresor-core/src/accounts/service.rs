@@ -47,6 +47,8 @@ pub struct LiveSession {
 pub trait AccountObserver: Send + Sync + std::fmt::Debug {
     async fn user_created(&self, user: &User) -> Result<(), CoreError>;
     async fn user_deleted(&self, user: &User) -> Result<(), CoreError>;
+    /// Groups, their enabled state or their nesting changed.
+    fn groups_changed(&self) {}
 }
 
 #[derive(Debug)]
@@ -61,6 +63,13 @@ pub struct AccountService {
 impl AccountService {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: Arc<AuthService>, seat_limit: u64) -> Self {
         Self { store, clock, auth, seat_limit, observer: std::sync::OnceLock::new() }
+    }
+
+    /// Tells the observer that groups or their nesting changed.
+    pub(super) fn groups_changed(&self) {
+        if let Some(observer) = self.observer.get() {
+            observer.groups_changed();
+        }
     }
 
     /// Registers the one observer of account changes (set once, at start-up).

@@ -85,12 +85,12 @@ impl VaultService {
         password: Option<SecretString>,
     ) -> Result<DatabaseAdmin, CoreError> {
         let database = if ManageDatabases::grant(caller).is_some() {
-            self.find_database(database).await?
+            self.snapshot(database).await?.database.clone()
         } else {
             // A delegated administrator: "grant admin rights" on this database. Others learn nothing of it.
             let caller = caller.as_client().map_err(|_| CoreError::not_found("database"))?;
-            let db = self.find_database(database).await?;
-            let loaded = self.load_database(db, caller.user_id(), Focus::Folders).await?;
+            let snapshot = self.snapshot(database).await?;
+            let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
             let resolver = loaded.resolver();
             let object = Object::Database(loaded.database.id);
             if !resolver.is_visible(object) {
@@ -236,6 +236,7 @@ impl VaultService {
             };
         }
         db.updated_at = self.clock.now();
+        self.changed(db.id);
         self.vault.update_database(&db).await.map_err(|e| match e {
             crate::store::StoreError::Duplicate(_) => {
                 CoreError::Duplicate(format!("a database named '{}' exists already", db.name))
@@ -255,6 +256,7 @@ impl VaultService {
     ) -> Result<(), CoreError> {
         let _ = cap;
         let admin = self.administer(caller, database, password).await?;
+        self.changed(admin.database.id);
         if !self.vault.delete_database(admin.database.id).await? {
             return Err(CoreError::not_found("database"));
         }

@@ -34,7 +34,7 @@ pub struct AttachmentInfo {
 /// [`VaultService::finish_upload`].
 #[derive(Debug)]
 pub struct AttachmentUpload {
-    cipher: DatabaseCipher,
+    cipher: Arc<DatabaseCipher>,
     id: AttachmentId,
     database: DatabaseId,
     entry: EntryId,
@@ -84,7 +84,7 @@ impl AttachmentUpload {
 pub struct AttachmentDownload {
     pub info: AttachmentInfo,
     vault: Arc<dyn VaultStore>,
-    cipher: DatabaseCipher,
+    cipher: Arc<DatabaseCipher>,
     database: DatabaseId,
     chunks: u32,
     next: u32,

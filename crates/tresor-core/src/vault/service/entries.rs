@@ -145,10 +145,9 @@ impl EntryChange {
 impl VaultService {
     /// Opens the current version of one entry the caller can see.
     pub async fn entry(&self, caller: &Caller, database: &str, entry: EntryId) -> Result<OpenedEntry, CoreError> {
-        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let mut loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, rights) = loaded.visible_entry(entry)?;
-        let (meta, version) =
-            self.vault.current_entry(meta.database, entry).await?.ok_or_else(|| CoreError::not_found("entry"))?;
+        let version = loaded.current.take().ok_or_else(|| CoreError::not_found("entry"))?;
         let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
         let info = VersionInfo { version: version.version, author: version.author, created_at: version.created_at };
         self.opened(&loaded, meta, info, body, rights).await
@@ -417,12 +416,20 @@ impl VaultService {
         database: &Database,
         meta: EntryMeta,
     ) -> Result<PermissionSet, CoreError> {
-        let loaded = self.load_database(database.clone(), caller.user_id(), Focus::Entry(meta.id)).await?;
+        let snapshot = self.snapshot_of(database.clone()).await?;
+        let loaded = self.load_as(caller, snapshot, Focus::Entry(meta.id)).await?;
         Ok(loaded.resolver().rights(Object::Entry(meta.id)))
     }
 
+    /// An author's account name, for display (cached like the rest; a rename shows within the cache's lifetime).
     pub(super) async fn account_name(&self, user: UserId) -> Result<String, CoreError> {
-        Ok(self.store.user(user).await?.map_or_else(|| format!("(deleted user {user})"), |u| u.account))
+        let now = self.clock.now();
+        if let Some(name) = self.cache.account(user, now) {
+            return Ok(name);
+        }
+        let name = self.store.user(user).await?.map_or_else(|| format!("(deleted user {user})"), |u| u.account);
+        self.cache.put_account(user, name.clone(), now);
+        Ok(name)
     }
 
     async fn opened(

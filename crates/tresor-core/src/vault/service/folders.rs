@@ -44,7 +44,8 @@ impl VaultService {
         let caller = caller.as_client()?;
         let mut out = Vec::new();
         for listing in self.vault.list_databases().await? {
-            let loaded = self.load_database(listing.database, caller.user_id(), Focus::Folders).await?;
+            let snapshot = self.snapshot_of(listing.database).await?;
+            let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
             let resolver = loaded.resolver();
             let object = Object::Database(loaded.database.id);
             if resolver.is_visible(object) {
@@ -97,7 +98,9 @@ impl VaultService {
         let sealed_name = loaded.cipher.seal_folder_name(id, name)?;
         let now = self.clock.now();
         let folder = Folder { id, database: loaded.database.id, parent, sealed_name, created_at: now, updated_at: now };
+        self.changed(loaded.database.id);
         self.vault.insert_folder(&folder).await?;
+        self.changed(loaded.database.id);
         self.folder_view(caller, &loaded.database, id).await
     }
 
@@ -113,6 +116,7 @@ impl VaultService {
         let rights = loaded.container(Some(folder))?;
         require(rights, Permission::Modify, "this folder")?;
         let now = self.clock.now();
+        self.changed(loaded.database.id);
         if let Some(parent) = change.parent {
             require(loaded.container(parent)?, Permission::Add, "the target folder")?;
             self.vault.move_folder(loaded.database.id, folder, parent, now).await?;
@@ -121,6 +125,7 @@ impl VaultService {
             let sealed = loaded.cipher.seal_folder_name(folder, &name)?;
             self.vault.rename_folder(loaded.database.id, folder, &sealed, now).await?;
         }
+        self.changed(loaded.database.id);
         self.folder_view(caller, &loaded.database, folder).await
     }
 
@@ -161,14 +166,18 @@ impl VaultService {
                 return Err(CoreError::Forbidden("the folder holds folders or entries you may not delete".to_owned()));
             }
         }
-        if !self.vault.delete_folder(loaded.database.id, folder, recursive).await? {
+        self.changed(loaded.database.id);
+        let deleted = self.vault.delete_folder(loaded.database.id, folder, recursive).await;
+        self.changed(loaded.database.id);
+        if !deleted? {
             return Err(CoreError::not_found("folder"));
         }
         Ok(())
     }
 
     async fn folder_view(&self, caller: &Caller, database: &Database, id: FolderId) -> Result<FolderView, CoreError> {
-        let loaded = self.load_database(database.clone(), caller.user_id(), Focus::Folders).await?;
+        let snapshot = self.snapshot_of(database.clone()).await?;
+        let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
         let (parent, name) = loaded.folders.get(&id).cloned().ok_or_else(|| CoreError::not_found("folder"))?;
         let resolver = loaded.resolver();
         let rights = if resolver.is_visible(Object::Folder(id)) {

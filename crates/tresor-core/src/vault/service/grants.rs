@@ -141,7 +141,9 @@ impl VaultService {
                 return Err(CoreError::not_found(format!("{} in this database", object_kind(g.object))));
             }
         }
+        self.changed(db.id);
         self.vault.put_grants(db.id, grants).await?;
+        self.changed(db.id);
         Ok(())
     }
 
@@ -159,7 +161,9 @@ impl VaultService {
             SubjectKey::User(u) => Subject::User(self.find_user(u).await?.id),
             SubjectKey::Group(g) => Subject::Group(self.find_group(g).await?.0),
         };
+        self.changed(admin.database.id);
         let removed = self.vault.revoke_subject(admin.database.id, subject).await?;
+        self.changed(admin.database.id);
         if removed == 0 {
             return Err(CoreError::not_found("grants of that user or group in this database"));
         }

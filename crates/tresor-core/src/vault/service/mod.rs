@@ -8,6 +8,7 @@
 
 mod admin;
 mod attachments;
+mod cache;
 mod entries;
 mod folders;
 mod grants;
@@ -26,12 +27,13 @@ pub use folders::{FolderChange, FolderView, OpenedDatabase};
 pub use grants::{GrantChange, GrantRecord, ObjectKey, RightsDiff, RightsReport, SubjectKey};
 pub use settings::{AssignTarget, VaultSettings};
 
+use self::cache::{Snapshot, VaultCache};
 use super::{Database, DatabaseCipher, EntryMeta, Folder, VaultError, VaultStore};
 use crate::auth::AuthService;
 use crate::caller::Caller;
 use crate::clock::{Clock, Timestamp};
 use crate::error::CoreError;
-use crate::ids::{DatabaseId, EntryId, FolderId, SessionId, UserId};
+use crate::ids::{DatabaseId, EntryId, FolderId, GroupId, SessionId, UserId};
 use crate::keyring::Keyring;
 use crate::permissions::{DatabaseTree, Grant, Memberships, Object, Permission, PermissionSet, Resolver, ServerPolicy};
 use crate::store::Store;
@@ -45,6 +47,7 @@ pub struct VaultService {
     keyring: Arc<Keyring>,
     auth: Arc<AuthService>,
     connections: Mutex<HashMap<DatabaseId, HashMap<SessionId, Connection>>>,
+    cache: VaultCache,
 }
 
 /// Someone who has a database open on this node (Database Properties → General: "who is connected to it").
@@ -68,17 +71,19 @@ enum Focus {
 /// One database as one caller sees it at one instant: everything the resolver needs, with folder names opened.
 pub(crate) struct Loaded {
     pub database: Database,
-    pub cipher: DatabaseCipher,
+    pub cipher: Arc<DatabaseCipher>,
     pub tree: DatabaseTree,
-    pub grants: Vec<Grant>,
+    pub grants: Arc<Vec<Grant>>,
     pub policy: ServerPolicy,
     pub memberships: Memberships,
     pub user: UserId,
     pub now: Timestamp,
     /// Every folder with its parent and opened name.
-    pub folders: HashMap<FolderId, (Option<FolderId>, String)>,
+    pub folders: Arc<HashMap<FolderId, (Option<FolderId>, String)>>,
     /// The entries read (all, or the one in focus).
     pub entries: HashMap<EntryId, EntryMeta>,
+    /// The current version of the entry in focus, read with it.
+    pub current: Option<super::EntryVersion>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -151,68 +156,177 @@ impl VaultService {
         keyring: Arc<Keyring>,
         auth: Arc<AuthService>,
     ) -> Self {
-        Self { store, vault, clock, keyring, auth, connections: Mutex::new(HashMap::new()) }
+        Self {
+            store,
+            vault,
+            clock,
+            keyring,
+            auth,
+            connections: Mutex::new(HashMap::new()),
+            cache: VaultCache::default(),
+        }
     }
 
-    /// A database by id or name, or "not found".
-    async fn find_database(&self, key: &str) -> Result<Database, CoreError> {
-        let found = match key.parse::<DatabaseId>() {
-            Ok(id) => self.vault.database(id).await?,
-            Err(_) => self.vault.database_by_name(key.trim()).await?,
+    /// A database's snapshot by id or name, from the cache or the store; "not found" when there is none.
+    async fn snapshot(&self, key: &str) -> Result<Arc<Snapshot>, CoreError> {
+        let now = self.clock.now();
+        let key = key.trim();
+        let id = key.parse::<DatabaseId>().ok();
+        let cached = match id {
+            Some(id) => self.cache.database(id, now),
+            None => self.cache.database_by_name(key, now),
         };
-        found.ok_or_else(|| CoreError::not_found("database"))
+        if let Some(snapshot) = cached {
+            return Ok(snapshot);
+        }
+        let generation = self.cache.generation();
+        let found = match id {
+            Some(id) => self.vault.database(id).await?,
+            None => self.vault.database_by_name(key).await?,
+        };
+        let database = found.ok_or_else(|| CoreError::not_found("database"))?;
+        self.build_snapshot(database, generation).await
     }
 
-    /// The caller's groups and the group graph, as the permission model needs them.
-    async fn memberships(&self, user: UserId) -> Result<Memberships, CoreError> {
-        let graph = self.store.group_graph().await?;
-        let direct: Vec<_> = self.store.user_groups(user).await?.into_iter().map(|g| g.id).collect();
-        Ok(Memberships::from_graph(&graph, user, &direct))
+    /// The snapshot of a database record already read (listings).
+    async fn snapshot_of(&self, database: Database) -> Result<Arc<Snapshot>, CoreError> {
+        if let Some(snapshot) = self.cache.database(database.id, self.clock.now()) {
+            return Ok(snapshot);
+        }
+        let generation = self.cache.generation();
+        self.build_snapshot(database, generation).await
     }
 
-    /// Reads what the resolver needs about `database` for `user`.
-    async fn load_database(&self, database: Database, user: UserId, focus: Focus) -> Result<Loaded, CoreError> {
+    async fn build_snapshot(&self, database: Database, generation: u64) -> Result<Arc<Snapshot>, CoreError> {
         let cipher = DatabaseCipher::open(&self.keyring, &database)?;
-        let stored_folders = self.vault.list_folders(database.id).await?;
+        let stored = self.vault.list_folders(database.id).await?;
+        let grants = self.vault.grants(database.id).await?;
+        let folders = open_folders(&cipher, &stored)?;
+        let nodes = stored.iter().map(|f| f.node(folders[&f.id].1.clone())).collect();
+        let snapshot = Arc::new(Snapshot::new(database, cipher, folders, nodes, grants, self.clock.now()));
+        self.cache.put_database(Arc::clone(&snapshot), generation);
+        Ok(snapshot)
+    }
+
+    /// The server policy, cached.
+    async fn policy(&self) -> Result<ServerPolicy, CoreError> {
+        let now = self.clock.now();
+        if let Some(policy) = self.cache.policy(now) {
+            return Ok(policy);
+        }
+        let generation = self.cache.generation();
+        let policy = self.vault.server_policy().await?;
+        self.cache.put_policy(policy.clone(), now, generation);
+        Ok(policy)
+    }
+
+    /// `user`'s groups through the group graph (cached), as the permission model needs them. `direct` is the
+    /// user's own groups when the caller knows them (a session does); otherwise they are read.
+    async fn memberships(&self, user: UserId, direct: Option<&[GroupId]>) -> Result<Memberships, CoreError> {
+        let now = self.clock.now();
+        let graph = match self.cache.groups(now) {
+            Some(graph) => graph,
+            None => {
+                let generation = self.cache.generation();
+                let graph = Arc::new(self.store.group_graph().await?);
+                self.cache.put_groups(Arc::clone(&graph), now, generation);
+                graph
+            }
+        };
+        let read;
+        let direct = match direct {
+            Some(d) => d,
+            None => {
+                read = self.store.user_groups(user).await?.into_iter().map(|g| g.id).collect::<Vec<_>>();
+                &read
+            }
+        };
+        Ok(Memberships::from_graph(&graph, user, direct))
+    }
+
+    /// What the resolver needs about a database for `user`.
+    async fn load_database(
+        &self,
+        snapshot: Arc<Snapshot>,
+        user: UserId,
+        direct: Option<&[GroupId]>,
+        focus: Focus,
+    ) -> Result<Loaded, CoreError> {
+        let id = snapshot.database.id;
+        let mut current = None;
         let entries: Vec<EntryMeta> = match focus {
-            Focus::Whole => self.vault.list_entries(database.id).await?,
-            Focus::Entry(id) => self.vault.entry(database.id, id).await?.into_iter().collect(),
+            Focus::Whole => self.vault.list_entries(id).await?,
+            Focus::Entry(entry) => match self.vault.current_entry(id, entry).await? {
+                Some((meta, version)) => {
+                    current = Some(version);
+                    vec![meta]
+                }
+                None => Vec::new(),
+            },
             Focus::Folders => Vec::new(),
         };
-        let grants = self.vault.grants(database.id).await?;
-        let policy = self.vault.server_policy().await?;
-        let memberships = self.memberships(user).await?;
-        let folders = open_folders(&cipher, &stored_folders)?;
+        let policy = self.policy().await?;
+        let memberships = self.memberships(user, direct).await?;
         let tree = DatabaseTree::build(
-            database.id,
-            database.name.clone(),
-            stored_folders.iter().map(|f| f.node(folders[&f.id].1.clone())).collect(),
+            id,
+            snapshot.database.name.clone(),
+            snapshot.folder_nodes.clone(),
             entries.iter().map(EntryMeta::node).collect(),
         )
+        // An entry placed in a folder this copy does not know yet (another node made it): read afresh.
         .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
         Ok(Loaded {
-            database,
-            cipher,
+            database: snapshot.database.clone(),
+            cipher: Arc::clone(&snapshot.cipher),
             tree,
-            grants,
+            grants: Arc::clone(&snapshot.grants),
             policy,
             memberships,
             user,
             now: self.clock.now(),
-            folders,
+            folders: Arc::clone(&snapshot.folders),
             entries: entries.into_iter().map(|e| (e.id, e)).collect(),
+            current,
         })
     }
 
     /// Loads a database for a client and refuses one the caller cannot open ("not found").
     async fn load(&self, caller: &Caller, database: &str, focus: Focus) -> Result<Loaded, CoreError> {
         let caller = caller.as_client()?;
-        let database = self.find_database(database).await?;
-        let loaded = self.load_database(database, caller.user_id(), focus).await?;
+        let snapshot = self.snapshot(database).await?;
+        let direct: Vec<GroupId> = caller.groups.iter().map(|g| g.id).collect();
+        let loaded = match self.load_database(Arc::clone(&snapshot), caller.user_id(), Some(&direct), focus).await {
+            Err(CoreError::Internal(_)) => {
+                // The tree did not fit the entries read: the copy is older than a change made elsewhere.
+                self.cache.forget_database(snapshot.database.id);
+                let fresh = self.snapshot(database).await?;
+                self.load_database(fresh, caller.user_id(), Some(&direct), focus).await?
+            }
+            other => other?,
+        };
         if !loaded.resolver().is_visible(Object::Database(loaded.database.id)) {
             return Err(CoreError::not_found("database"));
         }
         Ok(loaded)
+    }
+
+    /// Loads a database for an administrator's question about `user` (no visibility check: administrators
+    /// manage databases they need not see into).
+    pub(super) async fn load_for_user(&self, database: Database, user: UserId) -> Result<Loaded, CoreError> {
+        self.cache.forget_database(database.id);
+        let snapshot = self.snapshot_of(database).await?;
+        self.load_database(snapshot, user, None, Focus::Whole).await
+    }
+
+    /// Loads a database as a client sees it, from a snapshot in hand.
+    async fn load_as(&self, caller: &Caller, snapshot: Arc<Snapshot>, focus: Focus) -> Result<Loaded, CoreError> {
+        let direct: Vec<GroupId> = caller.groups.iter().map(|g| g.id).collect();
+        self.load_database(snapshot, caller.user_id(), Some(&direct), focus).await
+    }
+
+    /// Drops the cached copy of a database after a change to its folders, grants or properties.
+    fn changed(&self, database: DatabaseId) {
+        self.cache.forget_database(database);
     }
 
     /// Records that the caller has the database open (for the properties' "who is connected"); returns whether

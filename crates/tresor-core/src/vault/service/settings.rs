@@ -1,8 +1,8 @@
 //! The vault's settings and the server policy's entry-type list, kept in the store's settings table, and
 //! "Assign database" (seed manual: Assign Database; Databases → private databases).
 
+use super::VaultService;
 use super::admin::ManageDatabases;
-use super::{Focus, VaultService};
 use crate::accounts::User;
 use crate::caller::Caller;
 use crate::error::CoreError;
@@ -134,6 +134,7 @@ impl VaultService {
         policy: &ServerPolicy,
         types: Option<&[EntryType]>,
     ) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
+        self.cache.forget_policy();
         if let Some(types) = types {
             if types.is_empty() {
                 return Err(CoreError::Validation("allow at least one entry type".to_owned()));
@@ -191,7 +192,7 @@ impl VaultService {
                 .collect()
         };
         let shared = match &target {
-            AssignTarget::Existing(key) => Some(self.find_database(key).await?),
+            AssignTarget::Existing(key) => Some(self.snapshot(key).await?.database.clone()),
             AssignTarget::New(name) => Some(self.create_database(cap, name, "").await?),
             AssignTarget::Private => None,
         };
@@ -243,6 +244,7 @@ impl VaultService {
         };
         if self.settings().await?.delete_private_database_with_user {
             self.vault.delete_database(id).await?;
+            self.changed(id);
             self.store.put_setting(&key, "").await?;
         }
         Ok(())
@@ -262,12 +264,6 @@ impl VaultService {
             Err(_) => self.store.group_by_name(key.trim()).await?,
         };
         found.map(|g| (g.id, g.name)).ok_or_else(|| CoreError::not_found(format!("group '{}'", clip(key))))
-    }
-
-    /// Loads a database for an administrator's question about `user` (no visibility check: administrators
-    /// manage databases they need not see into).
-    pub(super) async fn load_for_user(&self, database: Database, user: UserId) -> Result<super::Loaded, CoreError> {
-        self.load_database(database, user, Focus::Whole).await
     }
 }
 
@@ -289,5 +285,8 @@ impl crate::accounts::AccountObserver for VaultService {
     }
     async fn user_deleted(&self, user: &User) -> Result<(), CoreError> {
         self.delete_private_database(user.id).await
+    }
+    fn groups_changed(&self) {
+        self.cache.forget_groups();
     }
 }
