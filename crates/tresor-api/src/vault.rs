@@ -241,9 +241,9 @@ pub struct EntryListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[param(minimum = 0, maximum = 2147483647)]
     pub offset: Option<u32>,
-    /// At most 1000; default 100.
+    /// At most 100,000; default 1000. The answer is streamed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[param(minimum = 1, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100000)]
     pub limit: Option<u32>,
 }
 

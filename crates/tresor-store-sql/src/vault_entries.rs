@@ -175,6 +175,42 @@ pub(crate) async fn current_entry(
     Ok(Some((vault_rows::entry_meta(&row)?, vault_rows::entry_version(&row, "version_created_at")?)))
 }
 
+/// Ids per query of [`current_entries`]: well under both engines' limits on bound parameters.
+const BATCH: usize = 500;
+
+pub(crate) async fn current_entries(
+    store: &SqlStore,
+    database: DatabaseId,
+    ids: &[EntryId],
+) -> Result<Vec<(EntryMeta, EntryVersion)>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for batch in ids.chunks(BATCH) {
+        let placeholders: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                entry_columns!(),
+                ", v.entry_id, v.ciphertext, v.author_id, v.created_at AS version_created_at \
+                 FROM entries e JOIN entry_versions v ON v.entry_id = e.id AND v.version = e.version \
+                 WHERE e.database_id = $1 AND e.id IN ({})"
+            ),
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(database.to_string());
+        for id in batch {
+            query = query.bind(id.to_string());
+        }
+        let rows = query.fetch_all(store.pool()).await.map_err(store.fail(GENERIC))?;
+        for row in &rows {
+            out.push((vault_rows::entry_meta(row)?, vault_rows::entry_version(row, "version_created_at")?));
+        }
+    }
+    // In the order asked for, whatever order the engine returned them in.
+    let position: std::collections::HashMap<EntryId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    out.sort_by_key(|(meta, _)| position.get(&meta.id).copied().unwrap_or(usize::MAX));
+    Ok(out)
+}
+
 pub(crate) async fn list_entries(store: &SqlStore, database: DatabaseId) -> Result<Vec<EntryMeta>, StoreError> {
     let rows =
         sqlx::query(concat!("SELECT ", entry_columns!(), " FROM entries e WHERE e.database_id = $1 ORDER BY e.id"))

@@ -97,6 +97,13 @@ impl VaultStore for SqlStore {
     ) -> Result<Option<(EntryMeta, EntryVersion)>, StoreError> {
         entries::current_entry(self, database, id).await
     }
+    async fn current_entries(
+        &self,
+        database: DatabaseId,
+        ids: &[EntryId],
+    ) -> Result<Vec<(EntryMeta, EntryVersion)>, StoreError> {
+        entries::current_entries(self, database, ids).await
+    }
     async fn list_entries(&self, database: DatabaseId) -> Result<Vec<EntryMeta>, StoreError> {
         entries::list_entries(self, database).await
     }

@@ -248,6 +248,13 @@ pub trait VaultStore: Send + Sync + fmt::Debug + 'static {
         database: DatabaseId,
         id: EntryId,
     ) -> Result<Option<(EntryMeta, EntryVersion)>, StoreError>;
+    /// Several entries with their current versions, in the order of `ids`; ids not in the database are left
+    /// out. Listings read a page of entries this way in a few queries.
+    async fn current_entries(
+        &self,
+        database: DatabaseId,
+        ids: &[EntryId],
+    ) -> Result<Vec<(EntryMeta, EntryVersion)>, StoreError>;
     /// The metadata of every entry of the database.
     async fn list_entries(&self, database: DatabaseId) -> Result<Vec<EntryMeta>, StoreError>;
     async fn entry_version(

@@ -2,10 +2,13 @@
 //! restore and the current TOTP code.
 
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use http::{HeaderValue, StatusCode, header};
 use tresor_api::{
-    CreateEntryRequest, DeleteEntryQuery, EntryListQuery, EntryPage, EntryView, ErrorBody, HistoryList,
+    CreateEntryRequest, DeleteEntryQuery, EntryListQuery, EntryPage, EntryView, ErrorBody, ErrorCode, HistoryList,
     MoveEntryRequest, RevealQuery, TotpCode, UpdateEntryRequest, VersionView, WirePassword,
 };
 use tresor_core::EntryId;
@@ -20,7 +23,11 @@ fn entry_id(s: &str) -> Result<EntryId, ApiError> {
     id(s, "the entry")
 }
 
-/// A page of the entries the caller can see, in a folder (or the root), optionally with its sub-folders.
+/// Most entries one listing returns; the answer is streamed a batch at a time, so this bounds time, not memory.
+pub const MAX_LISTING: u32 = 100_000;
+
+/// The entries the caller can see, in a folder (or the root), optionally with its sub-folders: from `offset`, at
+/// most `limit` (default 1000, at most 100,000). The answer is streamed as the entries are opened.
 #[utoipa::path(get, path = "/api/v1/vault/databases/{db}/entries", tag = "entries", security(("bearer" = [])),
     params(("db" = String, Path, description = "Database id or name"), EntryListQuery),
     responses(
@@ -33,12 +40,52 @@ pub async fn list(
     Authenticated(caller): Authenticated,
     ApiPath(db): ApiPath<String>,
     ApiQuery(q): ApiQuery<EntryListQuery>,
-) -> Result<Json<EntryPage>, ApiError> {
-    let (offset, limit) = page(q.offset, q.limit)?;
+) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=MAX_LISTING).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidParameter,
+            format!("limit must be 1 to {MAX_LISTING}"),
+        ));
+    }
+    let (offset, _) = page(q.offset, None)?;
     let folder = q.folder.as_deref().filter(|f| !f.is_empty()).map(|f| id(f, "the folder")).transpose()?;
-    let recursive = q.recursive.unwrap_or(false);
-    let listing = s.vault.list_entries(&caller, &db, folder, recursive, offset, limit).await?;
-    Ok(Json(EntryPage { entries: listing.entries.iter().map(wv::summary).collect(), total: listing.total }))
+    let mut cursor = s.vault.list_entries(&caller, &db, folder, q.recursive.unwrap_or(false), offset, limit).await?;
+    // The first batch is opened before answering, so that damaged data is an error status, not a cut-off body.
+    let first = cursor.next_batch().await?;
+    let head = format!("{{\"total\":{},\"entries\":[", cursor.total);
+    let first = first.map(|batch| summaries_json(&batch, true));
+    let rest = futures_util::stream::unfold(Some(cursor), |state| async move {
+        let mut cursor = state?;
+        match cursor.next_batch().await {
+            Ok(Some(batch)) => Some((Ok(Bytes::from(summaries_json(&batch, false))), Some(cursor))),
+            Ok(None) => Some((Ok(Bytes::from_static(b"]}")), None)),
+            Err(e) => {
+                tracing::error!(error = %e, "entry listing failed midway");
+                Some((Err(std::io::Error::other("the listing could not be completed")), None))
+            }
+        }
+    });
+    let start = futures_util::stream::iter(
+        [Some(head), first].into_iter().flatten().map(|s| Ok::<Bytes, std::io::Error>(Bytes::from(s))),
+    );
+    let mut response = Body::from_stream(start.chain(rest)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
+}
+
+/// A batch of summaries as the inside of a JSON array: comma-separated, with a leading comma unless `first`.
+fn summaries_json(batch: &[tresor_core::vault::service::EntrySummary], first: bool) -> String {
+    let mut out = String::with_capacity(batch.len() * 256);
+    for (i, summary) in batch.iter().enumerate() {
+        if i > 0 || !first {
+            out.push(',');
+        }
+        // Serializing plain strings and numbers cannot fail; an empty object would still keep the array valid.
+        out.push_str(&serde_json::to_string(&wv::summary(summary)).unwrap_or_else(|_| "{}".to_owned()));
+    }
+    out
 }
 
 /// Create an entry (needs add on its folder, or on the database at the root; its type must be allowed).

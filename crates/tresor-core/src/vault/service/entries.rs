@@ -4,6 +4,9 @@
 //! the folder (or the database, at the root); changing one, or restoring an old version, needs modify; deleting
 //! needs delete; moving needs modify on the entry and add on the target.
 
+use std::collections::VecDeque;
+use std::sync::Arc;
+
 use tresor_crypto::SecretString;
 
 use super::{Focus, Loaded, VaultService, require, undecryptable};
@@ -14,7 +17,7 @@ use crate::ids::{EntryId, FolderId, UserId};
 use crate::permissions::{Object, Permission, PermissionSet};
 use crate::vault::{
     CustomField, Database, EntryBody, EntryMeta, EntryUpdate, FIRST_VERSION, NewEntry, TotpAlgorithm, TotpSecret,
-    VersionInfo, check_kind,
+    VaultStore, VersionInfo, check_kind,
 };
 
 /// Longest deletion reason, in characters.
@@ -67,11 +70,43 @@ impl EntrySummary {
     }
 }
 
-/// A page of entries.
+/// Entries read a batch at a time ([`VaultService::list_entries`]).
 #[derive(Debug)]
-pub struct EntryListing {
-    pub entries: Vec<EntrySummary>,
+pub struct EntryCursor {
+    vault: Arc<dyn VaultStore>,
+    loaded: Loaded,
+    pending: VecDeque<EntryId>,
+    /// Visible entries in scope over all pages.
     pub total: u64,
+}
+
+/// Entries opened per batch of a listing.
+const BATCH: usize = 250;
+
+impl EntryCursor {
+    /// The next entries, opened; `None` when the listing is done.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<EntrySummary>>, CoreError> {
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        let take = self.pending.len().min(BATCH);
+        let ids: Vec<EntryId> = self.pending.drain(..take).collect();
+        let bodies = open_entries(self.vault.as_ref(), &self.loaded, &ids).await?;
+        Ok(Some(bodies.into_iter().map(|(meta, body)| EntrySummary::new(&self.loaded, meta, &body)).collect()))
+    }
+}
+
+/// Opens the current versions of `ids` (in that order; entries gone meanwhile are left out), reading them in
+/// batches.
+pub(super) async fn open_entries(
+    vault: &dyn VaultStore,
+    loaded: &Loaded,
+    ids: &[EntryId],
+) -> Result<Vec<(EntryMeta, EntryBody)>, CoreError> {
+    let rows = vault.current_entries(loaded.database.id, ids).await?;
+    rows.into_iter()
+        .map(|(meta, version)| Ok((meta, open_body(loaded, &meta, version.version, &version.ciphertext)?)))
+        .collect()
 }
 
 /// A new entry: where it goes and what it says.
@@ -153,7 +188,8 @@ impl VaultService {
         self.opened(&loaded, meta, info, body, rights).await
     }
 
-    /// A page of the entries the caller can see, in `folder` (`None`: the root; `recursive`: and below it).
+    /// The entries the caller can see in `folder` (`None`: the root; `recursive`: and below it), from `offset`,
+    /// at most `limit`, as a cursor that opens them a batch at a time: a listing of any size is never held whole.
     pub async fn list_entries(
         &self,
         caller: &Caller,
@@ -162,42 +198,22 @@ impl VaultService {
         recursive: bool,
         offset: u32,
         limit: u32,
-    ) -> Result<EntryListing, CoreError> {
+    ) -> Result<EntryCursor, CoreError> {
         let loaded = self.load(caller, database, Focus::Whole).await?;
         if folder.is_some() {
             loaded.container(folder)?;
         }
         self.record_connection(caller, loaded.database.id);
-        let resolver = loaded.resolver();
-        let in_scope = |f: Option<FolderId>| -> bool {
-            if !recursive {
-                return f == folder;
-            }
-            let Some(top) = folder else { return true };
-            let mut at = f;
-            for _ in 0..=loaded.folders.len() {
-                match at {
-                    None => return false,
-                    Some(x) if x == top => return true,
-                    Some(x) => at = loaded.folders.get(&x).and_then(|(p, _)| *p),
-                }
-            }
-            false
-        };
-        let visible: Vec<EntryMeta> = resolver
+        let in_scope = |f: Option<FolderId>| if recursive { loaded.is_inside(f, folder) } else { f == folder };
+        let visible: Vec<EntryId> = loaded
+            .resolver()
             .visible_entries()
             .into_iter()
-            .filter_map(|id| loaded.entries.get(&id).copied())
-            .filter(|m| in_scope(m.folder))
+            .filter(|id| loaded.entries.get(id).is_some_and(|m| in_scope(m.folder)))
             .collect();
         let total = visible.len() as u64;
-        let mut entries = Vec::new();
-        for meta in visible.into_iter().skip(offset as usize).take(limit as usize) {
-            let Some((meta, version)) = self.vault.current_entry(meta.database, meta.id).await? else { continue };
-            let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
-            entries.push(EntrySummary::new(&loaded, meta, &body));
-        }
-        Ok(EntryListing { entries, total })
+        let pending = visible.into_iter().skip(offset as usize).take(limit as usize).collect();
+        Ok(EntryCursor { vault: Arc::clone(&self.vault), loaded, pending, total })
     }
 
     /// Creates an entry in a folder (or at the root) where the caller may add.

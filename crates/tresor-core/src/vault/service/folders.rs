@@ -48,7 +48,7 @@ impl VaultService {
             let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
             let resolver = loaded.resolver();
             let object = Object::Database(loaded.database.id);
-            if resolver.is_visible(object) {
+            if resolver.is_visible(object) || self.opened_by_an_entry(&loaded).await? {
                 let rights = resolver.rights(object);
                 out.push((loaded.database, rights));
             }
@@ -142,16 +142,7 @@ impl VaultService {
         require(loaded.container(Some(folder))?, Permission::Delete, "this folder")?;
         if recursive {
             let resolver = loaded.resolver();
-            let inside = |mut at: Option<FolderId>| {
-                for _ in 0..=loaded.folders.len() {
-                    match at {
-                        None => return false,
-                        Some(x) if x == folder => return true,
-                        Some(x) => at = loaded.folders.get(&x).and_then(|(p, _)| *p),
-                    }
-                }
-                false
-            };
+            let inside = |at: Option<FolderId>| loaded.is_inside(at, Some(folder));
             let blocked_folder = loaded
                 .folders
                 .iter()

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 pub use admin::{DatabaseConnection, DatabaseProperties, DatabaseUpdate, ManageDatabases};
 pub use attachments::{AttachmentDownload, AttachmentInfo, AttachmentUpload};
-pub use entries::{EntryChange, EntryInput, EntryListing, EntrySummary, OpenedEntry};
+pub use entries::{EntryChange, EntryCursor, EntryInput, EntrySummary, OpenedEntry};
 pub use folders::{FolderChange, FolderView, OpenedDatabase};
 pub use grants::{GrantChange, GrantRecord, ObjectKey, RightsDiff, RightsReport, SubjectKey};
 pub use settings::{AssignTarget, VaultSettings};
@@ -111,6 +111,21 @@ impl Loaded {
         }
         names.reverse();
         names.join("/")
+    }
+
+    /// Whether `folder` (`None`: the root) is `top` or lies below it; everything is inside the root (`top` None).
+    pub fn is_inside(&self, folder: Option<FolderId>, top: Option<FolderId>) -> bool {
+        let Some(top) = top else { return true };
+        let mut at = folder;
+        // Bounded by the number of folders: the tree was checked acyclic when it was built.
+        for _ in 0..=self.folders.len() {
+            match at {
+                None => return false,
+                Some(x) if x == top => return true,
+                Some(x) => at = self.folders.get(&x).and_then(|(p, _)| *p),
+            }
+        }
+        false
     }
 
     /// The entry, if the caller can see it; otherwise "not found" (its existence is not revealed).
@@ -304,10 +319,23 @@ impl VaultService {
             }
             other => other?,
         };
-        if !loaded.resolver().is_visible(Object::Database(loaded.database.id)) {
+        if !loaded.resolver().is_visible(Object::Database(loaded.database.id))
+            && !self.opened_by_an_entry(&loaded).await?
+        {
             return Err(CoreError::not_found("database"));
         }
         Ok(loaded)
+    }
+
+    /// A load of folders only cannot see that a visible entry opens the database too (DESIGN §3: a database is open
+    /// when access to it is allowed or anything inside is visible), so before saying no it asks the whole tree.
+    async fn opened_by_an_entry(&self, loaded: &Loaded) -> Result<bool, CoreError> {
+        if !loaded.entries.is_empty() {
+            return Ok(false);
+        }
+        let snapshot = self.snapshot_of(loaded.database.clone()).await?;
+        let whole = self.load_database(snapshot, loaded.user, None, Focus::Whole).await?;
+        Ok(whole.resolver().is_visible(Object::Database(whole.database.id)))
     }
 
     /// Loads a database for an administrator's question about `user` (no visibility check: administrators

@@ -3,7 +3,7 @@
 //! Titles, user names, URLs, tags, notes and folder names are ciphertext in the store, so both open the
 //! caller's visible entries and match in memory; nothing invisible is ever opened.
 
-use super::entries::{EntrySummary, open_body};
+use super::entries::{EntrySummary, open_entries};
 use super::{Focus, Loaded, VaultService};
 use crate::caller::Caller;
 use crate::error::CoreError;
@@ -45,9 +45,8 @@ impl VaultService {
         let mut matches = Vec::new();
         for id in databases {
             let loaded = self.load(caller, &id.to_string(), Focus::Whole).await?;
-            for entry in loaded.resolver().visible_entries() {
-                let Some((meta, version)) = self.vault.current_entry(id, entry).await? else { continue };
-                let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
+            let visible = loaded.resolver().visible_entries();
+            for (meta, body) in open_entries(self.vault.as_ref(), &loaded, &visible).await? {
                 let hit = [&body.title, &body.username, &body.url, &body.notes]
                     .into_iter()
                     .chain(body.tags.iter())
@@ -110,17 +109,14 @@ impl VaultService {
         {
             return Ok(id);
         }
-        let mut found = Vec::new();
-        for id in visible {
-            let Some(meta) = loaded.entries.get(&id).copied() else { continue };
-            if meta.folder != folder {
-                continue;
-            }
-            let Some((meta, version)) = self.vault.current_entry(meta.database, id).await? else { continue };
-            if open_body(loaded, &meta, version.version, &version.ciphertext)?.title == name {
-                found.push(id);
-            }
-        }
+        let here: Vec<EntryId> =
+            visible.into_iter().filter(|id| loaded.entries.get(id).is_some_and(|m| m.folder == folder)).collect();
+        let found: Vec<EntryId> = open_entries(self.vault.as_ref(), loaded, &here)
+            .await?
+            .into_iter()
+            .filter(|(_, body)| body.title == name)
+            .map(|(meta, _)| meta.id)
+            .collect();
         match found.as_slice() {
             [one] => Ok(*one),
             [] => Err(CoreError::not_found(format!("entry or folder '{}'", clip(name)))),
