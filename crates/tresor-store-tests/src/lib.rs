@@ -50,6 +50,7 @@ macro_rules! contract_suite {
             vault_folder_delete,
             vault_entry_lifecycle_and_history,
             vault_concurrent_updates_one_wins,
+            vault_current_entries_in_batches,
             vault_tampered_ciphertexts_fail_to_open,
             vault_attachments_round_trip_in_chunks,
             vault_attachments_stay_in_their_database,

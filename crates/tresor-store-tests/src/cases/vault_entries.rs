@@ -177,3 +177,37 @@ pub async fn vault_tampered_ciphertexts_fail_to_open(db: TestDb) {
     let e = open_current(store.as_ref(), &c, d.id, b.id).await.unwrap_err();
     assert!(matches!(e, VaultError::KindMismatch { .. }), "{e:?}");
 }
+
+/// Several entries with their current versions in one call, in the order asked, across batches; entries of
+/// another database or unknown ids are left out.
+pub async fn vault_current_entries_in_batches(db: TestDb) {
+    let store = vault(&db);
+    let (d, c) = stored_database(store.as_ref(), "Company").await;
+    let (other, oc) = stored_database(store.as_ref(), "Other").await;
+    let mut ids = Vec::new();
+    for i in 0..520 {
+        let e = new_entry(&c, None, &format!("entry {i}"));
+        store.insert_entry(&e).await.unwrap();
+        ids.push(e.id);
+    }
+    // One entry moves on to version 2: the listing must show version 2's ciphertext.
+    let mut body = EntryBody::new(EntryType::Password, "entry 7 renamed");
+    body.username = "u".to_owned();
+    let v2 = c.seal_entry(ids[7], 2, &body).unwrap();
+    store.update_entry(&update(ids[7], d.id, 1, v2.clone(), 10)).await.unwrap();
+    let foreign = new_entry(&oc, None, "elsewhere");
+    store.insert_entry(&foreign).await.unwrap();
+
+    let mut asked: Vec<EntryId> = ids.iter().rev().copied().collect();
+    asked.insert(3, foreign.id);
+    asked.insert(5, EntryId::random());
+    let got = store.current_entries(d.id, &asked).await.unwrap();
+    let expected: Vec<EntryId> = ids.iter().rev().copied().collect();
+    assert_eq!(got.iter().map(|(m, _)| m.id).collect::<Vec<_>>(), expected, "in the order asked, others left out");
+    let (meta, version) = got.iter().find(|(m, _)| m.id == ids[7]).unwrap();
+    assert_eq!((meta.version, version.version, &version.ciphertext), (2, 2, &v2));
+    let opened = c.open_entry(ids[7], 2, &version.ciphertext).unwrap();
+    assert_eq!(opened.title, "entry 7 renamed");
+    assert!(store.current_entries(other.id, &ids).await.unwrap().is_empty());
+    assert!(store.current_entries(d.id, &[]).await.unwrap().is_empty());
+}
