@@ -29,14 +29,21 @@ pub struct ServerSnapshot {
 #[derive(Debug)]
 pub struct ServerService {
     store: Arc<dyn Store>,
+    vault: Arc<dyn crate::vault::VaultStore>,
     clock: Arc<dyn Clock>,
     seat_limit: u64,
     idle_timeout: Duration,
 }
 
 impl ServerService {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, seat_limit: u64, idle_timeout: Duration) -> Self {
-        Self { store, clock, seat_limit, idle_timeout }
+    pub fn new(
+        store: Arc<dyn Store>,
+        vault: Arc<dyn crate::vault::VaultStore>,
+        clock: Arc<dyn Clock>,
+        seat_limit: u64,
+        idle_timeout: Duration,
+    ) -> Self {
+        Self { store, vault, clock, seat_limit, idle_timeout }
     }
 
     /// Records the first start; later starts keep the original date.
@@ -65,8 +72,7 @@ impl ServerService {
             seats_used,
             registered_users: seats_used,
             connected_users: users.len() as u64,
-            // Databases arrive with the vault; until then there are none to count.
-            installed_databases: 0,
+            installed_databases: self.vault.count_databases().await?,
             store_engine: self.store.engine(),
         })
     }

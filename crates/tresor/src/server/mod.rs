@@ -107,8 +107,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let auth = Arc::new(AuthService::new(Arc::clone(&store), Arc::clone(&clock), work, config.auth.clone()));
     let accounts =
         Arc::new(AccountService::new(Arc::clone(&store), Arc::clone(&clock), Arc::clone(&auth), config.seats));
-    let server =
-        Arc::new(ServerService::new(Arc::clone(&store), Arc::clone(&clock), config.seats, config.auth.idle_timeout));
+    let server = Arc::new(ServerService::new(
+        Arc::clone(&store),
+        Arc::clone(&vault_store),
+        Arc::clone(&clock),
+        config.seats,
+        config.auth.idle_timeout,
+    ));
     let vault =
         Arc::new(VaultService::new(Arc::clone(&store), vault_store, Arc::clone(&clock), keyring, Arc::clone(&auth)));
     accounts.observe(Arc::clone(&vault) as Arc<dyn tresor_core::AccountObserver>);
