@@ -52,6 +52,9 @@ pub struct RunArgs {
     /// Password of the seeded users.
     #[arg(long, default_value = DEFAULT_USER_PASSWORD, env = "TRESOR_BENCH_USER_PASSWORD", hide_env_values = true)]
     pub user_password: String,
+    /// Database the vault scenarios (open-database, get-entry) use: name or id.
+    #[arg(long, default_value = "bench-db-1")]
+    pub database: String,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -108,7 +111,7 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<Report> {
     };
     let protocol = probe.protocol().await?;
 
-    let setup = Setup::new(&args.target.url, trust, args.users, &args.user_password);
+    let setup = Setup::new(&args.target.url, trust, args.users, &args.user_password, &args.database);
     let workers = prepare(args.scenario, setup, args.concurrency).await?;
 
     let start = Instant::now();

@@ -15,7 +15,9 @@ mod raw;
 mod report;
 mod scenario;
 mod seed;
+mod seed_vault;
 mod target;
+mod vault_http;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -61,11 +63,14 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 let line =
                     |what: &str, c: &seed::StepCount| format!("{what} {} created, {} existing", c.created, c.existing);
                 println!(
-                    "seeded in {:.1}s: {}; {}; {}",
+                    "seeded in {:.1}s: {}; {}; {}; {}; {}; {}",
                     summary.seconds,
                     line("users", &summary.users),
                     line("groups", &summary.groups),
-                    line("memberships", &summary.memberships)
+                    line("memberships", &summary.memberships),
+                    line("databases", &summary.vault.databases),
+                    line("folders", &summary.vault.folders),
+                    line("entries", &summary.vault.entries)
                 );
             }
         }

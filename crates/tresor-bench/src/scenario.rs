@@ -1,7 +1,6 @@
 //! The scenarios `run` can drive, and what one worker does for one request of each.
 //!
-//! Extension point: a later issue adds a variant to [`Scenario`] (open database, get entry, search, create,
-//! update under lock), the untimed preparation it needs to [`Scenario::prepare`] (log in, pick the seeded
+//! Extension point: a later issue adds a variant to [`Scenario`] (search, create, update under lock), the untimed preparation it needs to [`Scenario::prepare`] (log in, pick the seeded
 //! database), and its one timed request to [`Worker::step`]. The driver needs nothing else.
 
 use std::sync::Arc;
@@ -13,6 +12,7 @@ use tresor_client::{Client, ClientError, Trust};
 
 use crate::raw::{RawClient, RawError};
 use crate::seed::user_name;
+use crate::vault_http::{VaultHttp, all_entry_ids, entries_page};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
@@ -24,6 +24,12 @@ pub enum Scenario {
     Healthz,
     /// `GET` of the URL as given (`tresor-bench hello` answers `GET /`): the reference point.
     Hello,
+    /// Opening a database as a client does: every page of 1000 entries of `--database` (all folders), one after
+    /// the other; one timed step is the whole open.
+    OpenDatabase,
+    /// `GET /api/v1/vault/databases/{db}/entries/{id}?reveal=true` of an entry picked at random among those of
+    /// `--database`.
+    GetEntry,
 }
 
 impl Scenario {
@@ -33,12 +39,14 @@ impl Scenario {
             Self::Me => "me",
             Self::Healthz => "healthz",
             Self::Hello => "hello",
+            Self::OpenDatabase => "open-database",
+            Self::GetEntry => "get-entry",
         }
     }
 
     /// Whether the scenario logs in as seeded users.
     fn needs_users(self) -> bool {
-        matches!(self, Self::Login | Self::Me)
+        matches!(self, Self::Login | Self::Me | Self::OpenDatabase | Self::GetEntry)
     }
 
     /// The worker `index`'s state, with its own connection pool; whatever it does here is not timed.
@@ -52,19 +60,44 @@ impl Scenario {
                 // Workers start at different users so that concurrent logins are for different accounts.
                 Worker::Login { client: client()?, logins: Arc::clone(&setup.logins), next: index }
             }
-            Self::Me => {
-                let client = client()?;
-                let login = &setup.logins[index % setup.logins.len()];
-                let answer = client.login(login).await.with_context(|| format!("login as {}", login.account))?;
-                if answer.password_change_required {
-                    anyhow::bail!("{} must change its password first; seed it again", login.account);
-                }
-                Worker::Me { client: client.with_token(answer.token) }
+            Self::Me => Worker::Me { client: client()?.with_token(user_token(setup, index).await?) },
+            Self::OpenDatabase => {
+                let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
+                Worker::OpenDatabase { api, database: setup.database.clone() }
+            }
+            Self::GetEntry => {
+                let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
+                // One listing for all workers, before timing starts.
+                let ids = setup
+                    .entry_ids
+                    .get_or_try_init(|| async {
+                        let ids = all_entry_ids(&api, &setup.database).await.context("listing the entries")?;
+                        anyhow::ensure!(!ids.is_empty(), "{} has no entries: seed it first", setup.database);
+                        Ok(Arc::new(ids))
+                    })
+                    .await?;
+                let paths = Arc::new(
+                    ids.iter()
+                        .map(|id| format!("/vault/databases/{}/entries/{id}?reveal=true", setup.database))
+                        .collect(),
+                );
+                Worker::GetEntry { api, paths, rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1) }
             }
             Self::Healthz => Worker::Healthz { client: client()? },
             Self::Hello => Worker::Hello { client: RawClient::new(&setup.url, &setup.trust)? },
         })
     }
+}
+
+/// A session for worker `index`, as the seeded user it takes in turn.
+async fn user_token(setup: &Setup, index: usize) -> anyhow::Result<String> {
+    let client = Client::new(&setup.url, setup.trust.clone()).context("client")?;
+    let login = &setup.logins[index % setup.logins.len()];
+    let answer = client.login(login).await.with_context(|| format!("login as {}", login.account))?;
+    if answer.password_change_required {
+        anyhow::bail!("{} must change its password first; seed it again", login.account);
+    }
+    Ok(answer.token)
 }
 
 /// What every worker is prepared from.
@@ -74,15 +107,25 @@ pub struct Setup {
     pub trust: Trust,
     /// One prepared login request per seeded user, shared by the workers.
     pub logins: Arc<Vec<LoginRequest>>,
+    /// The database of the vault scenarios (name or id).
+    pub database: String,
+    /// Its entries' ids, listed once by the first worker that needs them.
+    entry_ids: tokio::sync::OnceCell<Arc<Vec<String>>>,
 }
 
 impl Setup {
     /// `users` login requests for `bench-user-1` … `bench-user-{users}`, all with `password`.
-    pub fn new(url: &str, trust: Trust, users: usize, password: &str) -> Self {
+    pub fn new(url: &str, trust: Trust, users: usize, password: &str, database: &str) -> Self {
         let logins = (1..=users)
             .map(|n| LoginRequest { account: user_name(n), password: WirePassword::new(password), client: None })
             .collect();
-        Self { url: url.to_owned(), trust, logins: Arc::new(logins) }
+        Self {
+            url: url.to_owned(),
+            trust,
+            logins: Arc::new(logins),
+            database: database.to_owned(),
+            entry_ids: tokio::sync::OnceCell::new(),
+        }
     }
 }
 
@@ -93,6 +136,8 @@ pub enum Worker {
     Me { client: Client },
     Healthz { client: Client },
     Hello { client: RawClient },
+    OpenDatabase { api: VaultHttp, database: String },
+    GetEntry { api: VaultHttp, paths: Arc<Vec<String>>, rng: u64 },
 }
 
 impl Worker {
@@ -107,6 +152,24 @@ impl Worker {
             Self::Me { client } => client.me().await.map(drop)?,
             Self::Healthz { client } => client.health().await.map(drop)?,
             Self::Hello { client } => client.get().await?,
+            Self::OpenDatabase { api, database } => {
+                let mut seen = 0;
+                loop {
+                    let page = api.get(&entries_page(database, seen)).await?;
+                    let count = page["entries"].as_array().map_or(0, Vec::len);
+                    seen += count;
+                    if count == 0 || seen as u64 >= page["total"].as_u64().unwrap_or(0) {
+                        break;
+                    }
+                }
+            }
+            Self::GetEntry { api, paths, rng } => {
+                // xorshift64: cheap, and each worker walks its own sequence.
+                *rng ^= *rng << 13;
+                *rng ^= *rng >> 7;
+                *rng ^= *rng << 17;
+                api.get(&paths[(*rng % paths.len() as u64) as usize]).await?;
+            }
         }
         Ok(())
     }

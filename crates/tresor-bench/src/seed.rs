@@ -1,4 +1,4 @@
-//! `tresor-bench seed`: fills a server with users and groups (later: databases and entries) at a chosen scale,
+//! `tresor-bench seed`: fills a server with users, groups, and vault databases with folders and entries at a chosen scale,
 //! concurrently and idempotently, so that a second run with the same flags changes nothing.
 //!
 //! Names are fixed patterns (`bench-user-1` …, `bench-group-1` …) that the scenarios of `run` rely on.
@@ -14,6 +14,7 @@ use serde::Serialize;
 use tresor_client::api::{AccountOptionsPatch, CreateGroupRequest, CreateUserRequest, ErrorCode, WirePassword};
 use tresor_client::{Client, ClientError};
 
+use crate::seed_vault::{VaultCounts, VaultSeed, seed_vault};
 use crate::target::{AdminArgs, TargetArgs, admin_session};
 
 /// The password seeded users get unless `--user-password` says otherwise; `run` uses the same default.
@@ -47,6 +48,15 @@ pub struct SeedArgs {
     /// Password of every seeded user.
     #[arg(long, default_value = DEFAULT_USER_PASSWORD, env = "TRESOR_BENCH_USER_PASSWORD", hide_env_values = true)]
     pub user_password: String,
+    /// Vault databases (`bench-db-1` …); every seeded user gets access and read, bench-user-1 writes the entries.
+    #[arg(long, default_value_t = 0)]
+    pub databases: usize,
+    /// Folders at the root of each database (`bench-folder-1` …); entries are spread over them.
+    #[arg(long, default_value_t = 20)]
+    pub folders: usize,
+    /// Entries in each database.
+    #[arg(long, default_value_t = 0)]
+    pub entries_per_database: usize,
     /// Requests in flight at once while seeding (the server bounds its own password hashing further).
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
@@ -69,16 +79,16 @@ pub struct SeedSummary {
     pub users: StepCount,
     pub groups: StepCount,
     pub memberships: StepCount,
+    pub vault: VaultCounts,
     pub seconds: f64,
 }
 
-/// Seeds in dependency order. Databases and entries (later issues) become further steps after memberships, each
-/// a `run_bounded` over its own list of items, idempotent the same way.
+/// Seeds in dependency order: users, groups, memberships, then the vault (`seed_vault`), each step idempotent.
 pub async fn seed(args: &SeedArgs) -> anyhow::Result<SeedSummary> {
     let started = Instant::now();
     let trust = args.target.trust().await?;
-    let client = Client::new(&args.target.url, trust).context("client")?;
-    let admin = admin_session(&client, &args.admin).await?;
+    let client = Client::new(&args.target.url, trust.clone()).context("client")?;
+    let (admin, admin_token) = admin_session(&client, &args.admin).await?;
     let width = args.concurrency.max(1);
 
     let password = args.user_password.clone();
@@ -111,7 +121,21 @@ pub async fn seed(args: &SeedArgs) -> anyhow::Result<SeedSummary> {
     .await
     .context("adding group members")?;
 
-    Ok(SeedSummary { users, groups, memberships, seconds: started.elapsed().as_secs_f64() })
+    let vault = seed_vault(&VaultSeed {
+        url: &args.target.url,
+        trust: &trust,
+        admin_token,
+        users: args.users,
+        user_password: &args.user_password,
+        databases: args.databases,
+        folders: args.folders,
+        entries: args.entries_per_database,
+        concurrency: width,
+    })
+    .await
+    .context("seeding the vault")?;
+
+    Ok(SeedSummary { users, groups, memberships, vault, seconds: started.elapsed().as_secs_f64() })
 }
 
 /// The `i`-th membership: group `i / per_group + 1` gets consecutive users starting where the previous group

@@ -58,8 +58,9 @@ pub struct AdminArgs {
     pub new_admin_password: Option<String>,
 }
 
-/// Logs the administrator in, changing a one-time password first when the server asks and a new one was given.
-pub async fn admin_session(client: &Client, admin: &AdminArgs) -> anyhow::Result<Client> {
+/// Logs the administrator in, changing a one-time password first when the server asks and a new one was given;
+/// returns the session and its token (for the raw vault requests).
+pub async fn admin_session(client: &Client, admin: &AdminArgs) -> anyhow::Result<(Client, String)> {
     let login = |password: &str| {
         let request =
             LoginRequest { account: admin.admin_user.clone(), password: WirePassword::new(password), client: None };
@@ -74,9 +75,9 @@ pub async fn admin_session(client: &Client, admin: &AdminArgs) -> anyhow::Result
         }
         Err(e) => return Err(e).context("administrator login"),
     };
-    let session = client.clone().with_token(answer.token);
+    let session = client.clone().with_token(answer.token.clone());
     if !answer.password_change_required {
-        return Ok(session);
+        return Ok((session, answer.token));
     }
     let Some(new) = admin.new_admin_password.as_deref() else {
         bail!("the server requires {} to change the password first; pass --new-admin-password", admin.admin_user);
@@ -89,5 +90,5 @@ pub async fn admin_session(client: &Client, admin: &AdminArgs) -> anyhow::Result
     session.change_password(&change).await.context("changing the administrator's one-time password")?;
     eprintln!("changed the password of {} as the server required", admin.admin_user);
     let answer = login(new).await.context("administrator login with the new password")?;
-    Ok(client.clone().with_token(answer.token))
+    Ok((client.clone().with_token(answer.token.clone()), answer.token))
 }
