@@ -130,7 +130,7 @@ impl Client {
         self.send(request).await.map(drop)
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<Response, ClientError> {
+    pub(crate) async fn send(&self, request: RequestBuilder) -> Result<Response, ClientError> {
         let response = request.send().await.map_err(|e| self.transport_error(&e))?;
         if response.status().is_success() {
             return Ok(response);

@@ -10,6 +10,8 @@ mod client;
 mod error;
 mod fingerprint;
 mod routes;
+mod routes_vault;
+mod routes_vault_admin;
 mod trust;
 
 pub use client::Client;
@@ -17,6 +19,7 @@ pub use error::ClientError;
 pub use fingerprint::fetch_fingerprint;
 /// The URL type the client's base URL is parsed into.
 pub use reqwest::Url;
+pub use routes_vault::Download;
 pub use trust::{Trust, certificate_fingerprint, fingerprint_hex, parse_fingerprint, tls_config};
 
 /// The wire types, re-exported so that users of the client need no second dependency.

@@ -13,23 +13,29 @@ use crate::{Client, ClientError};
 
 type Result<T> = std::result::Result<T, ClientError>;
 
-fn with_list_query(mut url: Url, query: &ListQuery) -> Url {
+fn with_list_query(url: Url, query: &ListQuery) -> Url {
+    with_query(url, &[("q", query.q.clone()), ("offset", text(query.offset)), ("limit", text(query.limit))])
+}
+
+/// Appends the query parameters that have a value, percent-encoded; no `?` when none has.
+pub(crate) fn with_query(mut url: Url, params: &[(&str, Option<String>)]) -> Url {
     {
         let mut pairs = url.query_pairs_mut();
-        if let Some(q) = &query.q {
-            pairs.append_pair("q", q);
-        }
-        if let Some(offset) = query.offset {
-            pairs.append_pair("offset", &offset.to_string());
-        }
-        if let Some(limit) = query.limit {
-            pairs.append_pair("limit", &limit.to_string());
+        for (name, value) in params {
+            if let Some(value) = value {
+                pairs.append_pair(name, value);
+            }
         }
     }
     if url.query() == Some("") {
         url.set_query(None);
     }
     url
+}
+
+/// An optional query value as text.
+pub(crate) fn text<T: ToString>(value: Option<T>) -> Option<String> {
+    value.map(|v| v.to_string())
 }
 
 impl Client {
