@@ -4,7 +4,10 @@
 //! the one-line `error: …` go to standard error; exit status 1 on failure, 2 on a usage error (clap's).
 
 mod account;
+mod admin_db;
 mod admin_groups;
+mod admin_policy;
+mod admin_rights;
 mod admin_server;
 mod admin_users;
 mod args;
@@ -12,6 +15,12 @@ mod connect;
 mod output;
 mod prompt;
 mod state;
+mod vault;
+mod vault_address;
+mod vault_attach;
+mod vault_edit;
+mod vault_entry;
+mod vault_write;
 
 use std::path::PathBuf;
 
@@ -20,10 +29,14 @@ use tresor_api::ErrorCode;
 use tresor_client::ClientError;
 
 use self::account::{HealthcheckArgs, LoginArgs, PasswdArgs};
+use self::admin_db::DbCommand;
 use self::admin_groups::GroupCommand;
+use self::admin_policy::{AssignArgs, PolicyCommand, VaultSettingsCommand};
+use self::admin_rights::{GrantArgs, RevokeArgs, RightsCommand};
 use self::admin_server::SessionCommand;
 use self::admin_users::UserCommand;
 use self::connect::Context;
+use self::vault::VaultCommand;
 
 /// Tresor: a self-hosted team password server, its administration console and its client.
 #[derive(Debug, Parser)]
@@ -67,7 +80,9 @@ pub enum Command {
     Whoami,
     /// Change your own password.
     Passwd(PasswdArgs),
-    /// Administer the server: dashboard, users, groups, sessions.
+    #[command(flatten)]
+    Vault(VaultCommand),
+    /// Administer the server: dashboard, users, groups, sessions, databases, permissions, policies.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
@@ -105,6 +120,32 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: SessionCommand,
     },
+    /// Manage databases: create, show, rename, settings, custom password, connections, delete.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Allow, deny or reset permissions of a user or group on a database, folder or entry.
+    Grant(GrantArgs),
+    /// Remove every grant of a user or group on a database.
+    Revoke(RevokeArgs),
+    /// List the grants on a database, or explain a user's effective rights.
+    Rights {
+        #[command(subcommand)]
+        command: RightsCommand,
+    },
+    /// Show or change the server policy: default permissions and allowed entry types.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Give users and groups permissions on an existing, a new or a private database.
+    Assign(AssignArgs),
+    /// Show or change the vault settings: private databases, attachment limit, password policy.
+    VaultSettings {
+        #[command(subcommand)]
+        command: VaultSettingsCommand,
+    },
 }
 
 /// Runs a client or admin command (`server` and `config` are dispatched by `main`).
@@ -116,11 +157,19 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
         Command::Whoami => account::whoami(&ctx).await,
         Command::Passwd(args) => account::passwd(&ctx, args).await,
         Command::Healthcheck(args) => account::healthcheck(&ctx, args).await,
+        Command::Vault(command) => vault::run(&ctx, command).await,
         Command::Admin { command } => match command {
             AdminCommand::Info => admin_server::info(&ctx).await,
             AdminCommand::User { command } => admin_users::run(&ctx, command).await,
             AdminCommand::Group { command } => admin_groups::run(&ctx, command).await,
             AdminCommand::Session { command } => admin_server::sessions(&ctx, command).await,
+            AdminCommand::Db { command } => admin_db::run(&ctx, command).await,
+            AdminCommand::Grant(args) => admin_rights::grant(&ctx, args).await,
+            AdminCommand::Revoke(args) => admin_rights::revoke(&ctx, args).await,
+            AdminCommand::Rights { command } => admin_rights::rights(&ctx, command).await,
+            AdminCommand::Policy { command } => admin_policy::policy(&ctx, command).await,
+            AdminCommand::Assign(args) => admin_policy::assign(&ctx, args).await,
+            AdminCommand::VaultSettings { command } => admin_policy::vault_settings(&ctx, command).await,
         },
         #[cfg(feature = "server")]
         Command::Server(_) | Command::Config { .. } => {
@@ -134,6 +183,9 @@ pub fn error_line(err: &anyhow::Error) -> String {
     let hint = err.chain().find_map(|e| e.downcast_ref::<ClientError>()).and_then(|e| match e.code() {
         Some(ErrorCode::Unauthenticated) => Some("your session has ended; run `tresor login` again"),
         Some(ErrorCode::PasswordChangeRequired) => Some("change your password first with `tresor passwd`"),
+        Some(ErrorCode::DatabasePasswordRequired) => {
+            Some("pass --database-password to type it, or set TRESOR_DATABASE_PASSWORD")
+        }
         _ => None,
     });
     let text = match hint {

@@ -39,6 +39,18 @@ pub fn prompt_password(prompt: &str) -> Result<WirePassword> {
     Ok(password)
 }
 
+/// A secret for `what`: the next line of standard input when `from_stdin`, else asked for on the terminal
+/// without echo.
+pub fn secret_value(what: &str, from_stdin: bool) -> Result<WirePassword> {
+    if from_stdin { password_from_stdin(what) } else { prompt_password(&format!("{what}: ")) }
+}
+
+/// Whether standard input is a terminal (else it is a pipe or a file a script feeds).
+pub fn stdin_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal()
+}
+
 /// Asks for a new password twice on the terminal.
 pub fn prompt_new_password(prompt: &str) -> Result<WirePassword> {
     let first = prompt_password(prompt)?;
@@ -80,6 +92,18 @@ pub fn confirm_deletion(what: &str, yes: bool) -> Result<()> {
         Some(true) => Ok(()),
         Some(false) => bail!("{what} was not deleted"),
         None => bail!("not deleting {what} without confirmation and there is no terminal to ask on; pass --yes"),
+    }
+}
+
+/// Makes sure the person means to delete `what` called `name` by having them type the name, unless `yes`.
+pub fn confirm_by_typing(what: &str, name: &str, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    match ask_line(&format!("Deleting {what} {name} cannot be undone. Type its name to confirm: "))? {
+        Some(answer) if answer.trim_end_matches(['\n', '\r']) == name => Ok(()),
+        Some(_) => bail!("the name did not match; {what} {name} was not deleted"),
+        None => bail!("not deleting {what} {name} without confirmation and there is no terminal to ask on; pass --yes"),
     }
 }
 
