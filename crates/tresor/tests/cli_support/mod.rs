@@ -243,6 +243,19 @@ impl World {
     /// Runs `tresor --config-dir <client's dir> ARGS` with `stdin`, detached from any terminal (so that a question
     /// meets "no terminal" the way it does in a script, even when the tests run in one).
     pub fn run(&self, client: &str, args: &[&str], stdin: &str) -> Outcome {
+        self.run_with(client, args, stdin, &[], true)
+    }
+
+    /// [`World::run`] with extra environment variables, and without the check for secrets when the command is
+    /// asked to print one (`show --reveal`, `get … password`).
+    pub fn run_with(
+        &self,
+        client: &str,
+        args: &[&str],
+        stdin: &str,
+        env: &[(&str, &str)],
+        check_secrets: bool,
+    ) -> Outcome {
         let mut cmd = match &self.setsid {
             Some(setsid) => {
                 let mut cmd = Command::new(setsid);
@@ -254,8 +267,9 @@ impl World {
         cmd.arg("--config-dir").arg(self.config_dir(client)).args(args);
         // Belt and braces: were a path to escape --config-dir, it would land in the temporary directory.
         cmd.env("HOME", self.root.path()).env("XDG_CONFIG_HOME", self.root.path().join("xdg"));
+        cmd.envs(env.iter().copied());
         let done = Proc::spawn(cmd, stdin).finish();
-        for secret in self.secrets.borrow().iter() {
+        for secret in self.secrets.borrow().iter().filter(|_| check_secrets) {
             assert!(
                 !done.stdout.contains(secret.as_str()) && !done.stderr.contains(secret.as_str()),
                 "`tresor {}` printed a secret\nstdout:\n{}\nstderr:\n{}",
@@ -278,6 +292,13 @@ impl World {
             out.stdout,
             out.stderr
         );
+        out.stdout
+    }
+
+    /// Runs a command that must succeed and may print a secret it was asked for; returns its stdout.
+    pub fn reveal(&self, client: &str, args: &[&str]) -> String {
+        let out = self.run_with(client, args, "", &[], false);
+        assert_eq!(out.code, Some(0), "`tresor {}` failed: {out:?}", args.join(" "));
         out.stdout
     }
 
