@@ -4,8 +4,13 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
 pub mod cases;
+pub mod vault;
 
 use std::sync::Arc;
+
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -84,10 +89,31 @@ impl Raw {
 
     /// Sends a request; `path` starts with `/`. Asserts the answer is not a 5xx and that errors are JSON.
     pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Body<'_>) -> Answer {
+        self.send_with(method, path, token, &[], body).await
+    }
+
+    /// A GET with one header set verbatim (e.g. an `Authorization` that is not a bearer token).
+    pub async fn http_get_with_header(&self, path: &str, name: &str, value: &str) -> Answer {
+        let response = self.http.get(format!("{}{path}", self.base)).header(name, value).send().await.unwrap();
+        finish(&reqwest::Method::GET, path, response).await
+    }
+
+    /// Sends a request with extra headers (e.g. a database password).
+    pub async fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.http.request(method.clone(), format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         req = match body {
             Body::None => req,
@@ -96,12 +122,6 @@ impl Raw {
             Body::Raw(bytes, None) => req.body(bytes.to_vec()),
         };
         finish(&method, path, req.send().await.unwrap()).await
-    }
-
-    /// A GET with one header set verbatim (e.g. an `Authorization` that is not a bearer token).
-    pub async fn http_get_with_header(&self, path: &str, name: &str, value: &str) -> Answer {
-        let response = self.http.get(format!("{}{path}", self.base)).header(name, value).send().await.unwrap();
-        finish(&reqwest::Method::GET, path, response).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
@@ -156,4 +176,50 @@ pub fn expect_err<T: std::fmt::Debug>(result: Result<T, ClientError>, status: u1
         }
         other => panic!("expected {status} {code}, got {other:?}"),
     }
+}
+
+/// Sends `body` chunked (no `Content-Length`) to `path` over HTTP/1.1 and returns the status and body of the answer.
+pub async fn post_chunked(
+    server: &TestServer,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String) {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(server.ca_cert()).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let addr = server.url.trim_start_matches("https://");
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n{auth}\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    tls.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(8 * 1024) {
+        let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+        framed.extend_from_slice(chunk);
+        framed.extend_from_slice(b"\r\n");
+        // The server may answer and close as soon as the limit is passed; the rest then has nowhere to go.
+        if tls.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = tls.write_all(b"0\r\n\r\n").await;
+    let _ = tls.flush().await;
+    let mut answer = Vec::new();
+    let _ = tls.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no answer: {answer}"));
+    (status, answer)
 }
