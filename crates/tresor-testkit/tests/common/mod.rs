@@ -124,6 +124,17 @@ impl Raw {
         finish(&method, path, req.send().await.unwrap()).await
     }
 
+    /// A GET whose successful body is bytes (a download).
+    pub async fn get_bytes(&self, path: &str, token: Option<&str>) -> Vec<u8> {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let response = req.send().await.unwrap();
+        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        response.bytes().await.unwrap().to_vec()
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
         self.send("GET", path, token, Body::None).await
     }
