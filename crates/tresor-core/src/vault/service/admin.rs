@@ -153,17 +153,14 @@ impl VaultService {
         filter: Option<&str>,
     ) -> Result<Vec<(DatabaseListing, usize)>, CoreError> {
         let needle = filter.map(str::to_lowercase);
-        Ok(self
-            .vault
-            .list_databases()
-            .await?
-            .into_iter()
-            .filter(|l| needle.as_deref().is_none_or(|n| l.database.name.to_lowercase().contains(n)))
-            .map(|l| {
-                let connected = self.connections_of(l.database.id).len();
-                (l, connected)
-            })
-            .collect())
+        let mut out = Vec::new();
+        for l in self.vault.list_databases().await? {
+            if needle.as_deref().is_none_or(|n| l.database.name.to_lowercase().contains(n)) {
+                let connected = self.live_connections(l.database.id).await?.len();
+                out.push((l, connected));
+            }
+        }
+        Ok(out)
     }
 
     /// Database Properties → General.
@@ -186,7 +183,8 @@ impl VaultService {
             .find(|l| l.database.id == database.id)
             .ok_or_else(|| CoreError::not_found("database"))?;
         let mut connections: Vec<DatabaseConnection> = self
-            .connections_of(database.id)
+            .live_connections(database.id)
+            .await?
             .into_iter()
             .map(|(session, c)| DatabaseConnection {
                 session,
@@ -275,7 +273,7 @@ impl VaultService {
         session: SessionId,
     ) -> Result<(), CoreError> {
         let admin = self.administer(caller, database, password).await?;
-        let connected = self.connections_of(admin.database.id).iter().any(|(s, _)| *s == session);
+        let connected = self.live_connections(admin.database.id).await?.iter().any(|(s, _)| *s == session);
         if !connected {
             return Err(CoreError::not_found("connection to this database"));
         }

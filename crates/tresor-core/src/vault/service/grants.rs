@@ -119,17 +119,34 @@ impl VaultService {
                 valid_to: c.valid_to,
             });
         }
+        self.check_grants(&db, &grants).await?;
         let before = self.vault.grants(db.id).await?;
         let after = merge_grants(&before, &grants);
         let diffs = self.rights_diff(&db, &before, &after, &grants).await?;
         if !dry_run {
-            self.put_checked_grants(&db, &grants).await?;
+            self.store_grants(&db, &grants).await?;
         }
         Ok(diffs)
     }
 
     /// Validates grants against the database's objects and stores them.
     pub(super) async fn put_checked_grants(&self, db: &Database, grants: &[Grant]) -> Result<(), CoreError> {
+        self.check_grants(db, grants).await?;
+        self.store_grants(db, grants).await
+    }
+
+    /// Stores checked grants and drops the database's cached copy (before, so no reader keeps the old grants
+    /// past the write; after, so none caches them from a read that raced with it).
+    async fn store_grants(&self, db: &Database, grants: &[Grant]) -> Result<(), CoreError> {
+        self.changed(db.id);
+        self.vault.put_grants(db.id, grants).await?;
+        self.changed(db.id);
+        Ok(())
+    }
+
+    /// Refuses grants that cannot be set (a database-only permission below the database, an empty window) or
+    /// whose object is not in the database.
+    async fn check_grants(&self, db: &Database, grants: &[Grant]) -> Result<(), CoreError> {
         for g in grants {
             g.validate().map_err(|e| CoreError::Validation(e.to_string()))?;
             let exists = match g.object {
@@ -141,9 +158,6 @@ impl VaultService {
                 return Err(CoreError::not_found(format!("{} in this database", object_kind(g.object))));
             }
         }
-        self.changed(db.id);
-        self.vault.put_grants(db.id, grants).await?;
-        self.changed(db.id);
         Ok(())
     }
 

@@ -333,6 +333,18 @@ impl VaultService {
         if !loaded.entries.is_empty() {
             return Ok(false);
         }
+        // Access has no server policy, so nothing in the database is visible without an Allow of access from one
+        // of the user's subjects: most databases a user cannot open are ruled out without reading their entries.
+        let subjects = loaded.memberships.effective_subjects(loaded.user);
+        let may_access = loaded.grants.iter().any(|g| {
+            g.permission == Permission::Access
+                && g.setting == crate::permissions::Setting::Allow
+                && g.is_active_at(loaded.now)
+                && subjects.contains(&g.subject)
+        });
+        if !may_access {
+            return Ok(false);
+        }
         let snapshot = self.snapshot_of(loaded.database.clone()).await?;
         let whole = self.load_database(snapshot, loaded.user, None, Focus::Whole).await?;
         Ok(whole.resolver().is_visible(Object::Database(whole.database.id)))
@@ -374,6 +386,22 @@ impl VaultService {
         };
         sessions.insert(caller.session_id(), connection);
         true
+    }
+
+    /// Who has the database open, leaving out (and forgetting) sessions that have ended since: logged out,
+    /// expired, disconnected or deleted with their user, on this node or another.
+    async fn live_connections(&self, database: DatabaseId) -> Result<Vec<(SessionId, Connection)>, CoreError> {
+        let recorded = self.connections_of(database);
+        if recorded.is_empty() {
+            return Ok(recorded);
+        }
+        let live: std::collections::HashSet<SessionId> =
+            self.store.live_sessions(self.clock.now()).await?.into_iter().map(|s| s.id).collect();
+        let (keep, gone): (Vec<_>, Vec<_>) = recorded.into_iter().partition(|(s, _)| live.contains(s));
+        for (session, _) in gone {
+            self.forget_session(session);
+        }
+        Ok(keep)
     }
 
     fn connections_of(&self, database: DatabaseId) -> Vec<(SessionId, Connection)> {
