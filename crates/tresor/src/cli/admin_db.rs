@@ -253,6 +253,7 @@ pub fn database_table(databases: &[DatabaseView]) -> String {
         .map(|d| {
             vec![
                 d.name.clone(),
+                d.comments.clone(),
                 d.entries.to_string(),
                 d.size_bytes.to_string(),
                 d.last_modified.clone(),
@@ -262,7 +263,7 @@ pub fn database_table(databases: &[DatabaseView]) -> String {
             ]
         })
         .collect();
-    list(&["Name", "Entries", "Bytes", "Last modified", "Last accessed", "Connected", "Id"], rows)
+    list(&["Name", "Comments", "Entries", "Bytes", "Last modified", "Last accessed", "Connected", "Id"], rows)
 }
 
 fn database_fields(d: &DatabaseView) -> String {

@@ -197,7 +197,7 @@ async fn ls(ctx: &Context, args: LsArgs) -> Result<()> {
     let at = locate_folder(&client, &path).await?;
     let tree = client.folders(at.database()).await?;
     let here = at.folder().and_then(|id| tree.folders.iter().find(|f| f.id == id)).map(|f| f.path.clone());
-    let folders = tree
+    let folders: Vec<FolderView> = tree
         .folders
         .into_iter()
         .filter(|f| match (&here, args.recursive) {
@@ -213,7 +213,10 @@ async fn ls(ctx: &Context, args: LsArgs) -> Result<()> {
         ..Default::default()
     };
     let entries = all_entries(&client, at.database(), query).await?;
-    let listing = Listing { database: tree.database, folders, entries };
+    let mut listing = Listing { database: tree.database, folders, entries };
+    // Folder names and titles are sealed, so the server cannot order them; people want them sorted.
+    listing.folders.sort_by(|a, b| a.path.cmp(&b.path));
+    listing.entries.sort_by(|a, b| (&a.folder_path, &a.title).cmp(&(&b.folder_path, &b.title)));
     ctx.out.show(&listing, |l| {
         let db = &l.database.name;
         let folder_rows = l.folders.iter().map(|f| {
