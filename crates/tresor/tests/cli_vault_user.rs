@@ -18,6 +18,9 @@ const FIRST_SECRET: &str = "gh-First-Secret-1";
 const EDITOR_SECRET: &str = "gh-Editor-Secret-2";
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const PIN: &str = "pin-4321-9876";
+const CARD_NUMBER: &str = "4111111111111111";
+const PRIVATE_KEY: &str =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
 /// An administrator, a database `Team` on which alice may do everything, and bob who may do nothing yet.
 fn team(w: &World, server: &mut Server) {
@@ -83,6 +86,25 @@ fn a_user_keeps_entries_from_the_command_line() {
     w.secret("typed-Out-Loud-7");
     let line = w.fail("alice", &["add", "Team/Web/X", "--hidden", "pin=typed-Out-Loud-7"], "");
     assert!(line.contains("never taken from the command line"), "{line}");
+    // Every type by its command-line name; type fields as flags.
+    w.ok("alice", &["add", "Team/Remote", "--type", "teamviewer", "--field", "partner_id=123456789"], "");
+    assert_eq!(w.ok("alice", &["get", "Team/Remote", "partner_id"], ""), "123456789\n");
+    assert_eq!(w.json("alice", &["show", "Team/Remote"])["type"], "teamviewer");
+    w.ok("alice", &["rm", "Team/Remote", "--yes"], "");
+    // Secret type fields: from standard input in the order given, or from a file for a multi-line key.
+    w.secret(CARD_NUMBER);
+    let card = ["add", "Team/Card", "--type", "credit_card", "--secret-field", "card_number", "--secret-field", "cvv"];
+    w.ok("alice", &card, &format!("{CARD_NUMBER}\n987\n"));
+    assert_eq!(w.reveal("alice", &["get", "Team/Card", "card_number"]), format!("{CARD_NUMBER}\n"));
+    assert_eq!(w.reveal("alice", &["get", "Team/Card", "cvv"]), "987\n");
+    let key_file = w.root.path().join("id_key");
+    std::fs::write(&key_file, PRIVATE_KEY).unwrap();
+    let putty = ["add", "Team/Box", "--type", "putty", "--field", "host=box.example", "--field-file"];
+    w.ok("alice", &[&putty[..], &[&format!("private_key={}", key_file.display())]].concat(), "");
+    assert_eq!(w.reveal("alice", &["get", "Team/Box", "private_key"]), format!("{PRIVATE_KEY}\n"));
+    for title in ["Team/Card", "Team/Box"] {
+        w.ok("alice", &["rm", title, "--yes"], "");
+    }
     let card = ["add", "Team/Card", "--type", "credit_card", "--field", "cvv=123"];
     let line = w.fail("alice", &card, "");
     assert!(line.contains("--secret-field cvv"), "{line}");
@@ -220,6 +242,14 @@ fn edits_and_history(w: &World, id: &str) {
     let restored = w.json("alice", &["history", "Team/Web/GitHub", "--restore", "1"]);
     assert_eq!(restored["version"], 5, "{restored}");
     assert_eq!(w.reveal("alice", &["get", "Team/Web/GitHub", "password"]), format!("{FIRST_SECRET}\n"));
+
+    // Custom fields travel as a whole list: changing one keeps the hidden others.
+    w.ok("alice", &["edit", "Team/Web/GitHub", "--custom", "env=staging"], "");
+    assert_eq!(w.ok("alice", &["get", "Team/Web/GitHub", "env"], ""), "staging\n");
+    assert_eq!(w.reveal("alice", &["get", "Team/Web/GitHub", "pin"]), format!("{PIN}\n"));
+    w.ok("alice", &["edit", "Team/Web/GitHub", "--remove-custom", "env"], "");
+    w.fail("alice", &["get", "Team/Web/GitHub", "env"], "");
+    assert_eq!(w.reveal("alice", &["get", "Team/Web/GitHub", "pin"]), format!("{PIN}\n"));
 }
 
 /// mv, search and an attachment's round trip.
