@@ -85,6 +85,11 @@ fn an_administrator_manages_databases_and_rights() {
     w.ok("alice", &["mkdir", "Shared/Web"], "");
     w.ok("alice", &["add", "Shared/Web/Site", "--password-stdin"], &format!("{SITE_PASSWORD}\n"));
     w.ok("alice", &["admin", "grant", "Shared", "--user", "bob", "--folder", "Web", "modify"], "");
+    // The super administrator cannot open databases as a client, so it names folders by id.
+    let line = w.fail("admin", &["admin", "grant", "Shared", "--user", "bob", "--folder", "Web", "modify"], "");
+    assert!(line.contains("id"), "{line}");
+    let web = w.json("alice", &["ls", "Shared"])["folders"][0]["id"].as_str().unwrap().to_owned();
+    w.ok("admin", &["admin", "grant", "Shared", "--user", "bob", "--folder", &web, "add"], "");
     let on_folder = w.json("alice", &["admin", "rights", "explain", "--user", "bob", "--folder", "Shared/Web"]);
     assert_eq!(permission(&on_folder, "modify")["granted"], true, "{on_folder}");
     w.ok("alice", &["admin", "grant", "Shared", "--user", "bob", "--entry", "Web/Site", "read", "--deny"], "");
