@@ -9,9 +9,9 @@ use reqwest::header::HeaderValue;
 use reqwest::{Method, RequestBuilder};
 use tresor_api::{
     AssignOutcome, AssignRequest, CreateDatabaseRequest, DATABASE_PASSWORD_HEADER, DatabaseList, DatabaseProperties,
-    DatabaseView, GrantList, GrantOutcome, PutGrantsRequest, RightsExplanation, RightsQuery, ServerPolicyView,
-    SubjectRef, UpdateDatabaseRequest, UpdateServerPolicyRequest, UpdateVaultSettingsRequest, VaultSettingsView,
-    WirePassword,
+    DatabaseView, FolderList, GrantList, GrantOutcome, PutGrantsRequest, RightsExplanation, RightsQuery,
+    ServerPolicyView, SubjectRef, UpdateDatabaseRequest, UpdateServerPolicyRequest, UpdateVaultSettingsRequest,
+    VaultSettingsView, WirePassword,
 };
 
 use crate::routes::with_query;
@@ -79,6 +79,11 @@ impl Client {
     ) -> Result<()> {
         let request = self.database_request(Method::DELETE, &[db, "connections", session], &[], database_password)?;
         self.send_empty(request).await
+    }
+
+    /// `GET /api/v1/admin/databases/{db}/folders`: every folder with its path, as administrators see them.
+    pub async fn admin_folders(&self, db: &str, database_password: Option<&WirePassword>) -> Result<FolderList> {
+        self.send_json(self.database_request(Method::GET, &[db, "folders"], &[], database_password)?).await
     }
 
     /// `GET /api/v1/admin/databases/{db}/grants`.

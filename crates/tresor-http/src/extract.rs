@@ -219,11 +219,12 @@ impl<S: Send + Sync> FromRequestParts<S> for DatabasePassword {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get(tresor_api::DATABASE_PASSWORD_HEADER) else { return Ok(Self(None)) };
-        let text = value.to_str().map_err(|_| {
+        // Header values are bytes; a password may be any UTF-8 text, not only visible ASCII.
+        let text = std::str::from_utf8(value.as_bytes()).map_err(|_| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidParameter,
-                "the database password header is not text",
+                "the database password header is not UTF-8",
             )
         })?;
         Ok(Self(Some(tresor_crypto::SecretString::new(text.to_owned()))))

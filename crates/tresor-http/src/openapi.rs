@@ -21,7 +21,7 @@ use crate::routes;
         routes::groups::delete, routes::groups::add_user, routes::groups::remove_user, routes::groups::add_group,
         routes::groups::remove_group,
         routes::databases::list, routes::databases::create, routes::databases::show, routes::databases::update,
-        routes::databases::delete, routes::databases::disconnect, routes::databases::grants,
+        routes::databases::delete, routes::databases::disconnect, routes::databases::folders, routes::databases::grants,
         routes::databases::put_grants, routes::databases::revoke_user, routes::databases::revoke_group,
         routes::databases::rights, routes::databases::policy, routes::databases::update_policy,
         routes::databases::restore_policy, routes::databases::settings, routes::databases::update_settings,

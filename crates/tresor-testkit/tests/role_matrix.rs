@@ -42,6 +42,7 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("POST", "/api/v1/admin/databases", Some(r#"{"name":"new-db-{c}"}"#), Need::Databases),
     ("GET", "/api/v1/admin/databases/{d}", None, Need::Databases),
     ("PATCH", "/api/v1/admin/databases/{d}", Some(r#"{"comments":"changed by {c}"}"#), Need::Databases),
+    ("GET", "/api/v1/admin/databases/{d}/folders", None, Need::Databases),
     ("GET", "/api/v1/admin/databases/{d}/grants", None, Need::Databases),
     ("PUT", "/api/v1/admin/databases/{d}/grants", Some(GROUP_READ), Need::Databases),
     ("GET", "/api/v1/admin/databases/{d}/rights?user={u}", None, Need::Databases),

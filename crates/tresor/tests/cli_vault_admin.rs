@@ -85,8 +85,12 @@ fn an_administrator_manages_databases_and_rights() {
     w.ok("alice", &["mkdir", "Shared/Web"], "");
     w.ok("alice", &["add", "Shared/Web/Site", "--password-stdin"], &format!("{SITE_PASSWORD}\n"));
     w.ok("alice", &["admin", "grant", "Shared", "--user", "bob", "--folder", "Web", "modify"], "");
-    // The super administrator cannot open databases as a client, so it names folders by id.
-    let line = w.fail("admin", &["admin", "grant", "Shared", "--user", "bob", "--folder", "Web", "modify"], "");
+    // The super administrator cannot open databases as a client; it names folders from the administrators' view
+    // of the tree (by path or by id), and entries only by id.
+    w.ok("admin", &["admin", "grant", "Shared", "--user", "bob", "--folder", "Web", "modify"], "");
+    let line = w.fail("admin", &["admin", "grant", "Shared", "--user", "bob", "--folder", "Nowhere", "modify"], "");
+    assert!(line.contains("no folder Nowhere"), "{line}");
+    let line = w.fail("admin", &["admin", "grant", "Shared", "--user", "bob", "--entry", "Web/Site", "read"], "");
     assert!(line.contains("id"), "{line}");
     let web = w.json("alice", &["ls", "Shared"])["folders"][0]["id"].as_str().unwrap().to_owned();
     w.ok("admin", &["admin", "grant", "Shared", "--user", "bob", "--folder", &web, "add"], "");

@@ -8,8 +8,9 @@ use axum::extract::State;
 use http::StatusCode;
 use tresor_api::{
     AssignOutcome, AssignRequest, CreateDatabaseRequest, DatabaseList, DatabaseProperties, DatabaseView, ErrorBody,
-    GrantList, GrantOutcome, ListQuery, ObjectRef, PutGrantsRequest, RightsExplanation, RightsQuery, ServerPolicyView,
-    SubjectRef, UpdateDatabaseRequest, UpdateServerPolicyRequest, UpdateVaultSettingsRequest, VaultSettingsView,
+    FolderList, GrantList, GrantOutcome, ListQuery, ObjectRef, PutGrantsRequest, RightsExplanation, RightsQuery,
+    ServerPolicyView, SubjectRef, UpdateDatabaseRequest, UpdateServerPolicyRequest, UpdateVaultSettingsRequest,
+    VaultSettingsView,
 };
 use tresor_core::CoreError;
 use tresor_core::vault::service::{
@@ -148,6 +149,28 @@ pub async fn disconnect(
     let session = id(&session, "the session")?;
     s.vault.disconnect_from_database(&caller, &db, password, session).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The database's folders with their paths, for setting permissions on folders (entries are not listed: their
+/// titles are entry data).
+#[utoipa::path(get, path = "/api/v1/admin/databases/{db}/folders", tag = "databases", security(("bearer" = [])),
+    params(("db" = String, Path, description = "Database id or name")),
+    responses(
+        (status = 200, description = "The folders", body = FolderList),
+        (status = "4XX", description = "not_found, forbidden, database_password_required, database_password_wrong", body = ErrorBody),
+        (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn folders(
+    State(s): State<AppState>,
+    Authenticated(caller): Authenticated,
+    DatabasePassword(password): DatabasePassword,
+    ApiPath(db): ApiPath<String>,
+) -> Result<Json<FolderList>, ApiError> {
+    let (db, folders) = s.vault.admin_folders(&caller, &db, password).await?;
+    Ok(Json(FolderList {
+        database: wv::vault_database(&db, tresor_core::permissions::PermissionSet::EMPTY),
+        folders: folders.iter().map(wv::folder).collect(),
+    }))
 }
 
 /// Every grant of the database.

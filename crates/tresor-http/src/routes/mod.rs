@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/databases", get(databases::list).post(databases::create))
         .route("/admin/databases/{db}", get(databases::show).patch(databases::update).delete(databases::delete))
         .route("/admin/databases/{db}/connections/{session}", axum::routing::delete(databases::disconnect))
+        .route("/admin/databases/{db}/folders", get(databases::folders))
         .route("/admin/databases/{db}/grants", get(databases::grants).put(databases::put_grants))
         .route("/admin/databases/{db}/grants/users/{user}", axum::routing::delete(databases::revoke_user))
         .route("/admin/databases/{db}/grants/groups/{group}", axum::routing::delete(databases::revoke_group))

@@ -14,7 +14,7 @@ use super::output::{fields, list, yes_no};
 use super::prompt::{confirm_by_typing, password_from_stdin, prompt_new_password, prompt_password, secret_value};
 
 /// The environment variable that may carry a database's custom password for scripts.
-const DATABASE_PASSWORD_ENV: &str = "TRESOR_DATABASE_PASSWORD";
+pub(super) const DATABASE_PASSWORD_ENV: &str = "TRESOR_DATABASE_PASSWORD";
 
 /// For a database whose properties and permissions are protected by a custom password.
 #[derive(Debug, Args)]

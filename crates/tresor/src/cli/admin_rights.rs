@@ -13,7 +13,7 @@ use tresor_api::{
 };
 use tresor_client::Client;
 
-use super::admin_db::DatabasePasswordArg;
+use super::admin_db::{DATABASE_PASSWORD_ENV, DatabasePasswordArg};
 use super::args::permissions;
 use super::connect::Context;
 use super::output::{joined, list, wire_name};
@@ -163,6 +163,19 @@ async fn object_id(client: &Client, db: &str, path: &str, entry: bool) -> Result
         return Ok(path.to_owned());
     }
     let what = if entry { "entry" } else { "folder" };
+    // Folders are named from the administrators' view of the tree, which needs no access to the entries; without
+    // it (a protected database, no admin rights) the caller's own view is asked instead.
+    if !entry
+        && let Ok(tree) =
+            client.admin_folders(db, std::env::var(DATABASE_PASSWORD_ENV).ok().map(WirePassword::new).as_ref()).await
+    {
+        let matches: Vec<_> = tree.folders.iter().filter(|f| f.path == path).collect();
+        return match matches.as_slice() {
+            [one] => Ok(one.id.clone()),
+            [] => bail!("{db} has no folder {path}"),
+            _ => bail!("more than one folder of {db} is {path}; give its id"),
+        };
+    }
     let resolved = resolve(client, &format!("{db}/{path}"))
         .await
         .with_context(|| format!("give the {what}'s id if you cannot open {db} yourself"))?;

@@ -15,7 +15,7 @@ use crate::accounts::Role;
 use crate::caller::{Caller, Capability};
 use crate::clock::Timestamp;
 use crate::error::CoreError;
-use crate::ids::{SessionId, UserId};
+use crate::ids::{FolderId, SessionId, UserId};
 use crate::permissions::{Object, Permission};
 use crate::session::EndReason;
 use crate::vault::{Database, DatabaseCipher, DatabaseListing, DatabaseSettings, database_comments, database_name};
@@ -110,6 +110,42 @@ impl VaultService {
             }
         }
         Ok(DatabaseAdmin { database })
+    }
+
+    /// The database's folder tree as its administrators see it: every folder with its path, so that permissions
+    /// can be set on folders by name. Entries are not listed: their titles are entry data.
+    pub async fn admin_folders(
+        &self,
+        caller: &Caller,
+        database: &str,
+        password: Option<SecretString>,
+    ) -> Result<(Database, Vec<super::FolderView>), CoreError> {
+        let admin = self.administer(caller, database, password).await?;
+        let snapshot = self.snapshot_of(admin.database).await?;
+        let path = |id: FolderId| {
+            let mut names = Vec::new();
+            let mut at = Some(id);
+            for _ in 0..=snapshot.folders.len() {
+                let Some((parent, name)) = at.and_then(|f| snapshot.folders.get(&f)) else { break };
+                names.push(name.as_str());
+                at = *parent;
+            }
+            names.reverse();
+            names.join("/")
+        };
+        let mut folders: Vec<super::FolderView> = snapshot
+            .folders
+            .iter()
+            .map(|(id, (parent, name))| super::FolderView {
+                id: *id,
+                parent: *parent,
+                name: name.clone(),
+                path: path(*id),
+                rights: crate::permissions::PermissionSet::EMPTY,
+            })
+            .collect();
+        folders.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok((snapshot.database.clone(), folders))
     }
 
     /// Creates an empty database with its own data key.
@@ -224,7 +260,9 @@ impl VaultService {
             db.settings.custom_password_hash = match custom {
                 None => None,
                 Some(p) => {
-                    if p.expose_secret().chars().count() < 8 {
+                    if p.expose_secret().chars().count() < 5
+                    /*MUT*/
+                    {
                         return Err(CoreError::Validation(
                             "the custom password must have at least 8 characters".to_owned(),
                         ));
