@@ -260,9 +260,7 @@ impl VaultService {
             db.settings.custom_password_hash = match custom {
                 None => None,
                 Some(p) => {
-                    if p.expose_secret().chars().count() < 5
-                    /*MUT*/
-                    {
+                    if p.expose_secret().chars().count() < 8 {
                         return Err(CoreError::Validation(
                             "the custom password must have at least 8 characters".to_owned(),
                         ));
