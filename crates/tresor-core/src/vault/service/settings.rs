@@ -201,14 +201,42 @@ impl VaultService {
             self.put_checked_grants(&db, &grants).await?;
             return Ok(vec![db]);
         }
-        let mut out = Vec::new();
+        // All or nothing: a name already taken refuses the whole assignment before anything is created, and a
+        // failure part-way (a name taken meanwhile, two selected accounts with one private name) undoes the
+        // databases made so far.
+        for (_, name) in &subjects {
+            let name = private_name(name);
+            if self.vault.database_by_name(&name).await?.is_some() {
+                return Err(CoreError::Duplicate(format!("a database named '{name}' exists already")));
+            }
+        }
+        let mut out: Vec<Database> = Vec::new();
+        let mut made = Ok(());
         for (subject, name) in &subjects {
-            let db = self.create_database(cap, &private_name(name), "").await?;
-            self.put_checked_grants(&db, &grants_for(db.id, *subject)).await?;
+            let db = match self.create_database(cap, &private_name(name), "").await {
+                Ok(db) => db,
+                Err(e) => {
+                    made = Err(e);
+                    break;
+                }
+            };
+            out.push(db.clone());
+            if let Err(e) = self.put_checked_grants(&db, &grants_for(db.id, *subject)).await {
+                made = Err(e);
+                break;
+            }
+        }
+        if let Err(e) = made {
+            for db in &out {
+                self.changed(db.id);
+                self.vault.delete_database(db.id).await?;
+            }
+            return Err(e);
+        }
+        for (db, (subject, _)) in out.iter().zip(&subjects) {
             if let Subject::User(u) = subject {
                 self.store.put_setting(&format!("{PRIVATE_DATABASE_PREFIX}{u}"), &db.id.to_string()).await?;
             }
-            out.push(db);
         }
         Ok(out)
     }
