@@ -80,7 +80,9 @@ pub(crate) async fn list_databases(store: &SqlStore) -> Result<Vec<DatabaseListi
         database_columns!(),
         ", (SELECT COUNT(*) FROM entries e WHERE e.database_id = d.id) AS entry_count, \
          (SELECT CAST(COALESCE(SUM(LENGTH(v.ciphertext)), 0) AS BIGINT) FROM entry_versions v \
-          JOIN entries e ON e.id = v.entry_id WHERE e.database_id = d.id) AS size_bytes, \
+          JOIN entries e ON e.id = v.entry_id WHERE e.database_id = d.id) \
+         + (SELECT CAST(COALESCE(SUM(LENGTH(c.ciphertext)), 0) AS BIGINT) FROM attachment_chunks c \
+          JOIN attachments a ON a.id = c.attachment_id WHERE a.database_id = d.id) AS size_bytes, \
          (SELECT MAX(e.updated_at) FROM entries e WHERE e.database_id = d.id) AS last_entry_change, \
          d.last_accessed_at FROM databases d ORDER BY d.name_key"
     ))

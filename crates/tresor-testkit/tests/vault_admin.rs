@@ -293,6 +293,15 @@ async fn grant_dry_runs(server: &TestServer) {
     let on_db = changes.iter().find(|c| c["object"] == json!({"kind": "database"})).unwrap();
     assert_eq!(strings(&on_db["gained"]), set(&["access", "read"]));
     assert_eq!(stored().await, before, "a dry run stored something");
+
+    // The super administrator cannot open databases, so it cannot be given rights in them (dry or not).
+    for dry_run in [true, false] {
+        let body = json!({"dry_run": dry_run, "grants": [grant(None, ("user", "admin"), "read", "allow")]});
+        admin.send("PUT", &path, &body).await.expect(422, ErrorCode::ValidationFailed);
+    }
+    let assign = json!({"users": ["admin"], "database": {"kind": "private"}, "permissions": ["access", "read"]});
+    admin.send("POST", "/api/v1/admin/assign", &assign).await.expect(422, ErrorCode::ValidationFailed);
+    assert_eq!(stored().await, before);
 }
 
 /// Database Properties → General: who has the database open, until they log out or are disconnected.

@@ -28,7 +28,7 @@ pub const FIRST_VERSION: u32 = 1;
 pub struct DatabaseListing {
     pub database: Database,
     pub entries: u64,
-    /// Bytes of ciphertext stored for its entries, every version counted.
+    /// Bytes of ciphertext stored for its entries (every version counted) and their attachments.
     pub size_bytes: u64,
     /// The later of the database's own last change and its newest entry change.
     pub last_modified: Timestamp,

@@ -135,6 +135,23 @@ pub async fn vault_database_listing_counts_entries(db: TestDb) {
     assert_eq!(ops.entries, 2);
     assert_eq!(ops.size_bytes, first_size + second_size);
     assert_eq!(ops.last_modified, at(50));
+
+    // Attachments count too: every sealed chunk.
+    let chunks = vec![vec![7u8; 100], vec![8u8; 23]];
+    let attachment = tresor_core::vault::NewAttachment {
+        id: tresor_core::AttachmentId::random(),
+        database: d.id,
+        entry: e.id,
+        sealed_name: vec![1, 2, 3],
+        size: 123,
+        chunks,
+        author: tresor_core::UserId::random(),
+        at: at(60),
+    };
+    store.insert_attachment(&attachment).await.unwrap();
+    let listing = store.list_databases().await.unwrap();
+    let ops = listing.iter().find(|l| l.database.id == d.id).unwrap();
+    assert_eq!(ops.size_bytes, first_size + second_size + 123);
 }
 
 /// Deleting a database takes everything inside it, and nothing of any other database.

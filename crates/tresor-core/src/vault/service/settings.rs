@@ -278,12 +278,21 @@ impl VaultService {
         Ok(())
     }
 
+    /// A user who can hold database rights, by id or account name. The super administrator cannot open
+    /// databases as a client, so giving it rights is refused rather than stored to no effect.
     pub(super) async fn find_user(&self, key: &str) -> Result<User, CoreError> {
         let found = match key.parse::<UserId>() {
             Ok(id) => self.store.user(id).await?,
             Err(_) => self.store.user_by_account(key.trim()).await?,
         };
-        found.ok_or_else(|| CoreError::not_found(format!("user '{}'", clip(key))))
+        let user = found.ok_or_else(|| CoreError::not_found(format!("user '{}'", clip(key))))?;
+        if user.is_super_admin() {
+            return Err(CoreError::Validation(
+                "the super administrator manages the server but cannot open databases, so it holds no database rights"
+                    .to_owned(),
+            ));
+        }
+        Ok(user)
     }
 
     pub(super) async fn find_group(&self, key: &str) -> Result<(GroupId, String), CoreError> {
