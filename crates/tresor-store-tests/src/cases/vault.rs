@@ -145,7 +145,7 @@ pub async fn vault_database_listing_counts_entries(db: TestDb) {
         sealed_name: vec![1, 2, 3],
         size: 123,
         chunks,
-        author: tresor_core::UserId::random(),
+        author: UserId::random(),
         at: at(60),
     };
     store.insert_attachment(&attachment).await.unwrap();
