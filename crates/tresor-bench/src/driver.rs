@@ -55,6 +55,9 @@ pub struct RunArgs {
     /// Database the vault scenarios (open-database, get-entry) use: name or id.
     #[arg(long, default_value = "bench-db-1")]
     pub database: String,
+    /// Entries per page in open-database (the server answers up to 100,000 per page; 1000 is its default).
+    #[arg(long, default_value_t = 1000)]
+    pub page_size: usize,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -111,7 +114,7 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<Report> {
     };
     let protocol = probe.protocol().await?;
 
-    let setup = Setup::new(&args.target.url, trust, args.users, &args.user_password, &args.database);
+    let setup = Setup::new(&args.target.url, trust, args.users, &args.user_password, &args.database, args.page_size);
     let workers = prepare(args.scenario, setup, args.concurrency).await?;
 
     let start = Instant::now();

@@ -18,6 +18,19 @@ pub struct RawClient {
     url: reqwest::Url,
 }
 
+/// A connection pool configured as the typed client configures its own.
+pub fn http_client(trust: &Trust) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(concat!("tresor-bench/", env!("CARGO_PKG_VERSION")));
+    if !matches!(trust, Trust::PlainHttp) {
+        builder = builder.tls_backend_preconfigured(tresor_client::tls_config(trust)?).https_only(true);
+    }
+    builder.build().context("HTTP client")
+}
+
 /// A failed raw request: the HTTP status, or none when the request did not get an answer.
 #[derive(Debug)]
 pub struct RawError {
@@ -29,15 +42,7 @@ impl RawClient {
     /// A client that sends `GET` requests to exactly `url`.
     pub fn new(url: &str, trust: &Trust) -> anyhow::Result<Self> {
         let url = reqwest::Url::parse(url).context("--url")?;
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("tresor-bench/", env!("CARGO_PKG_VERSION")));
-        if !matches!(trust, Trust::PlainHttp) {
-            builder = builder.tls_backend_preconfigured(tresor_client::tls_config(trust)?).https_only(true);
-        }
-        Ok(Self { http: builder.build().context("HTTP client")?, url })
+        Ok(Self { http: http_client(trust)?, url })
     }
 
     /// The same client for another path on the same server (and so another pool).
@@ -65,7 +70,8 @@ impl RawClient {
     }
 }
 
-fn transport(e: reqwest::Error) -> RawError {
+/// A request that got no complete answer, with the whole chain of causes.
+pub fn transport(e: reqwest::Error) -> RawError {
     let mut message = e.to_string();
     let mut source = std::error::Error::source(&e);
     while let Some(inner) = source {
@@ -75,3 +81,11 @@ fn transport(e: reqwest::Error) -> RawError {
     }
     RawError { status: None, message }
 }
+
+impl std::fmt::Display for RawError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RawError {}

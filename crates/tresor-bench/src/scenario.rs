@@ -24,8 +24,8 @@ pub enum Scenario {
     Healthz,
     /// `GET` of the URL as given (`tresor-bench hello` answers `GET /`): the reference point.
     Hello,
-    /// Opening a database as a client does: every page of 1000 entries of `--database` (all folders), one after
-    /// the other; one timed step is the whole open.
+    /// Opening a database as a client does: every page (`--page-size` entries) of `--database` (all folders), one
+    /// after the other; one timed step is the whole open.
     OpenDatabase,
     /// `GET /api/v1/vault/databases/{db}/entries/{id}?reveal=true` of an entry picked at random among those of
     /// `--database`.
@@ -63,7 +63,7 @@ impl Scenario {
             Self::Me => Worker::Me { client: client()?.with_token(user_token(setup, index).await?) },
             Self::OpenDatabase => {
                 let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
-                Worker::OpenDatabase { api, database: setup.database.clone() }
+                Worker::OpenDatabase { api, database: setup.database.clone(), page_size: setup.page_size }
             }
             Self::GetEntry => {
                 let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
@@ -109,13 +109,15 @@ pub struct Setup {
     pub logins: Arc<Vec<LoginRequest>>,
     /// The database of the vault scenarios (name or id).
     pub database: String,
+    /// Entries per listing page in open-database.
+    pub page_size: usize,
     /// Its entries' ids, listed once by the first worker that needs them.
     entry_ids: tokio::sync::OnceCell<Arc<Vec<String>>>,
 }
 
 impl Setup {
     /// `users` login requests for `bench-user-1` … `bench-user-{users}`, all with `password`.
-    pub fn new(url: &str, trust: Trust, users: usize, password: &str, database: &str) -> Self {
+    pub fn new(url: &str, trust: Trust, users: usize, password: &str, database: &str, page_size: usize) -> Self {
         let logins = (1..=users)
             .map(|n| LoginRequest { account: user_name(n), password: WirePassword::new(password), client: None })
             .collect();
@@ -124,6 +126,7 @@ impl Setup {
             trust,
             logins: Arc::new(logins),
             database: database.to_owned(),
+            page_size,
             entry_ids: tokio::sync::OnceCell::new(),
         }
     }
@@ -136,7 +139,7 @@ pub enum Worker {
     Me { client: Client },
     Healthz { client: Client },
     Hello { client: RawClient },
-    OpenDatabase { api: VaultHttp, database: String },
+    OpenDatabase { api: VaultHttp, database: String, page_size: usize },
     GetEntry { api: VaultHttp, paths: Arc<Vec<String>>, rng: u64 },
 }
 
@@ -152,10 +155,10 @@ impl Worker {
             Self::Me { client } => client.me().await.map(drop)?,
             Self::Healthz { client } => client.health().await.map(drop)?,
             Self::Hello { client } => client.get().await?,
-            Self::OpenDatabase { api, database } => {
+            Self::OpenDatabase { api, database, page_size } => {
                 let mut seen = 0;
                 loop {
-                    let page = api.get(&entries_page(database, seen)).await?;
+                    let page = api.get(&entries_page(database, seen, *page_size)).await?;
                     let count = page["entries"].as_array().map_or(0, Vec::len);
                     seen += count;
                     if count == 0 || seen as u64 >= page["total"].as_u64().unwrap_or(0) {

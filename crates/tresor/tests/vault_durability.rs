@@ -3,6 +3,7 @@
 //! store, every write the server acknowledged (a 2xx received) is there with the acknowledged content and
 //! version, every entry decrypts, and at the end the store passes its integrity checks.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
+#![allow(clippy::print_stderr)] // The seed to replay a run with, and what a run observed, go to the test's output.
 
 #[allow(dead_code)]
 mod cli_support;
@@ -244,6 +245,9 @@ async fn verify(api: &Api, db: &str, ledger: &Ledger) {
     for id in ledger.keys() {
         assert!(listed.contains_key(id), "acknowledged entry {id} is missing");
     }
+    let unacknowledged = listed.len() - ledger.len();
+    let ahead = ledger.iter().filter(|(id, a)| listed[*id] > *a.versions.keys().next_back().unwrap()).count();
+    eprintln!("  stored but never acknowledged: {unacknowledged} creates, updates on {ahead} entries");
 }
 
 /// The store's own consistency after the final SIGKILL.

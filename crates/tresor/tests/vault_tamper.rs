@@ -3,13 +3,12 @@
 //! After a restart the damaged object answers `500 undecryptable` with nothing of any entry in the body, and the
 //! undamaged ones still read.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
+#![allow(clippy::print_stderr)] // The seed to replay a run with, and what a run observed, go to the test's output.
 
 #[allow(dead_code)]
 mod cli_support;
 #[allow(dead_code)]
 mod vault_support;
-
-use std::path::Path;
 
 use reqwest::Method;
 use serde_json::{Value, json};
