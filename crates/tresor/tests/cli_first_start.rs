@@ -1,5 +1,5 @@
 //! A newcomer's first steps with the `tresor` binary: the first start on a fresh data directory, a second start that
-//! reuses it, refusals of key files others can read, `tresor config check`, and `--help`.
+//! reuses it (and a third beside it, refused), refusals of key files others can read, `tresor config check`, and `--help`.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
 // Each test binary uses a different part of the shared helpers.
@@ -49,6 +49,12 @@ fn first_start_creates_private_keys_and_a_second_start_reuses_them() {
     let mut second = Server::start(&data, &[]);
     assert_eq!(second.fingerprint, first.fingerprint, "the second start presents another certificate");
     w.ok("probe", &["healthcheck", &second.url, "--trust-fingerprint", &second.fingerprint], "");
+    // While it runs, a third server on the same data directory (one SQLite store) is refused, saying why.
+    let mut third = cli_support::Proc::spawn(server_command(&data, &[]), "");
+    let out = third.finish();
+    assert!(!out.status.success(), "two servers ran on one SQLite store:\n{}", out.stdout);
+    let line = the_error_line(&out.stderr);
+    assert!(line.contains("another Tresor server is using the data directory"), "{line}");
     let out = second.proc.terminate();
     assert!(out.status.success(), "{out:?}");
     assert!(!out.stdout.contains("One-time password"), "a second start printed a password:\n{}", out.stdout);

@@ -49,6 +49,8 @@ pub trait AccountObserver: Send + Sync + std::fmt::Debug {
     async fn user_deleted(&self, user: &User) -> Result<(), CoreError>;
     /// Groups, their enabled state or their nesting changed.
     fn groups_changed(&self) {}
+    /// A user's account (its name, say) changed.
+    fn user_changed(&self, _user: &User) {}
 }
 
 #[derive(Debug)]
@@ -234,6 +236,9 @@ impl AccountService {
             self.auth.forget_user(user.id);
         }
         tracing::info!(actor = %cap.actor(), user = %user.account, "user changed");
+        if let Some(observer) = self.observer.get() {
+            observer.user_changed(&user);
+        }
         self.user_details(user).await
     }
 

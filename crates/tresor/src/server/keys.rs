@@ -23,6 +23,27 @@ pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Takes the data directory's lock file for as long as the returned file stays open: an embedded SQLite store has
+/// one server, whose caches rely on being its only writer. A second server on the same directory is refused.
+pub fn lock_data_dir(dir: &Path) -> anyhow::Result<fs::File> {
+    let path = dir.join("tresor.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(|_| {
+        anyhow::anyhow!(
+            "another Tresor server is using the data directory {}; stop it first (or give this one another \
+             --data-dir)",
+            dir.display()
+        )
+    })?;
+    Ok(file)
+}
+
 /// Writes a new file only the owner can read; fails if it exists. The mode is set when the file is created, so
 /// there is no moment when others could read it.
 pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {

@@ -20,6 +20,9 @@ use tresor_http::{AppState, ServerIdentity};
 
 use crate::config::{Overrides, ServerConfig, StoreChoice, TlsChoice};
 
+/// How long the vault cache keeps a copy when this server is its store's only writer (SQLite).
+const SINGLE_WRITER_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// `tresor server`.
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
@@ -44,6 +47,8 @@ pub struct RunningServer {
     pub store_engine: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The data directory's lock (SQLite), held until the server is dropped.
+    _lock: Option<std::fs::File>,
 }
 
 impl RunningServer {
@@ -62,6 +67,11 @@ impl RunningServer {
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let mut created = Vec::new();
     keys::ensure_data_dir(&config.data_dir)?;
+    // SQLite is embedded: one server per store, so that its caches can trust that nobody else writes.
+    let lock = match config.store {
+        StoreChoice::Sqlite(_) => Some(keys::lock_data_dir(&config.data_dir)?),
+        StoreChoice::Postgres(_) => None,
+    };
     let (master, new_key) = keys::load_or_create_master_key(&config.master_key_file)?;
     if new_key {
         created.push(format!("master key {} (keep a copy apart from backups)", config.master_key_file.display()));
@@ -114,8 +124,18 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         config.seats,
         config.auth.idle_timeout,
     ));
-    let vault =
-        Arc::new(VaultService::new(Arc::clone(&store), vault_store, Arc::clone(&clock), keyring, Arc::clone(&auth)));
+    // With SQLite this server is the store's only writer and drops what it changes, so its vault cache may keep
+    // copies long; nodes sharing PostgreSQL see each other's changes within the short bound.
+    let cache_ttl =
+        if lock.is_some() { SINGLE_WRITER_CACHE_TTL } else { tresor_core::vault::service::SHARED_CACHE_TTL };
+    let vault = Arc::new(VaultService::new(
+        Arc::clone(&store),
+        vault_store,
+        Arc::clone(&clock),
+        keyring,
+        Arc::clone(&auth),
+        cache_ttl,
+    ));
     accounts.observe(Arc::clone(&vault) as Arc<dyn tresor_core::AccountObserver>);
     let admin_password = accounts.ensure_super_admin().await?;
     server.record_start().await?;
@@ -149,6 +169,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         store_engine: store.engine(),
         shutdown: Some(tx),
         task: Some(task),
+        _lock: lock,
     })
 }
 

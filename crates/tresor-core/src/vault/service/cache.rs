@@ -3,7 +3,8 @@
 //!
 //! Writes made through this node's [`VaultService`](super::VaultService) (and group changes, through the account
 //! observer) drop what they change at once. Writes made by another node sharing the store are seen when a copy is
-//! older than the time to live, the same bound the session cache has. A load that raced with a drop is not kept:
+//! older than the time to live: [`SHARED_CACHE_TTL`] on a shared store, the same bound the session cache has; a
+//! server that is its store's only writer (SQLite, whose data directory it locks) may keep copies longer. A load that raced with a drop is not kept:
 //! every drop moves a generation counter, and a copy loaded under an older generation is used once and thrown
 //! away.
 
@@ -12,13 +13,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::ids::{DatabaseId, FolderId, UserId};
+use crate::ids::{DatabaseId, EntryId, FolderId, UserId};
 use crate::permissions::{FolderNode, Grant, ServerPolicy};
 use crate::store::GroupGraph;
-use crate::vault::{Database, DatabaseCipher};
+use crate::vault::{Database, DatabaseCipher, EntryMeta, EntryVersion};
 
-/// How long a copy is trusted without a local write dropping it.
-pub const CACHE_TTL: Duration = Duration::from_secs(2);
+/// How long a copy is trusted without a local write dropping it when other nodes share the store.
+pub const SHARED_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Most ciphertext bytes of entries kept; past it the entry cache starts over.
+pub const MAX_ENTRY_BYTES: usize = 16 * 1024 * 1024;
 
 /// One database as every request sees it.
 #[derive(Debug)]
@@ -62,18 +66,28 @@ struct Inner {
     groups: Option<(Timestamp, Arc<GroupGraph>)>,
     /// Account names of entry authors, for display.
     accounts: HashMap<UserId, (Timestamp, String)>,
+    /// Entries with their current version, as read most recently.
+    entries: HashMap<EntryId, (Timestamp, EntryMeta, Arc<EntryVersion>)>,
+    entry_bytes: usize,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct VaultCache {
+    ttl: Duration,
     inner: Mutex<Inner>,
 }
 
-fn fresh(loaded_at: Timestamp, now: Timestamp) -> bool {
-    now.since(loaded_at) < CACHE_TTL && loaded_at <= now
+impl VaultCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, inner: Mutex::new(Inner::default()) }
+    }
 }
 
 impl VaultCache {
+    fn fresh(&self, loaded_at: Timestamp, now: Timestamp) -> bool {
+        now.since(loaded_at) < self.ttl && loaded_at <= now
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> Option<T> {
         self.inner.lock().ok().map(|mut inner| f(&mut inner))
     }
@@ -84,14 +98,14 @@ impl VaultCache {
     }
 
     pub fn database(&self, id: DatabaseId, now: Timestamp) -> Option<Arc<Snapshot>> {
-        self.with(|i| i.databases.get(&id).filter(|s| fresh(s.loaded_at, now)).cloned()).flatten()
+        self.with(|i| i.databases.get(&id).filter(|s| self.fresh(s.loaded_at, now)).cloned()).flatten()
     }
 
     pub fn database_by_name(&self, name: &str, now: Timestamp) -> Option<Arc<Snapshot>> {
         let key = name.to_lowercase();
         self.with(|i| {
             let id = i.names.get(&key)?;
-            i.databases.get(id).filter(|s| fresh(s.loaded_at, now)).cloned()
+            i.databases.get(id).filter(|s| self.fresh(s.loaded_at, now)).cloned()
         })
         .flatten()
     }
@@ -113,11 +127,13 @@ impl VaultCache {
             i.generation += 1;
             i.databases.remove(&id);
             i.names.retain(|_, d| *d != id);
+            i.entries.retain(|_, (_, meta, _)| meta.database != id);
+            i.entry_bytes = i.entries.values().map(|(_, _, v)| v.ciphertext.len()).sum();
         });
     }
 
     pub fn policy(&self, now: Timestamp) -> Option<ServerPolicy> {
-        self.with(|i| i.policy.as_ref().filter(|(at, _)| fresh(*at, now)).map(|(_, p)| p.clone())).flatten()
+        self.with(|i| i.policy.as_ref().filter(|(at, _)| self.fresh(*at, now)).map(|(_, p)| p.clone())).flatten()
     }
 
     pub fn put_policy(&self, policy: ServerPolicy, now: Timestamp, generation: u64) {
@@ -136,7 +152,7 @@ impl VaultCache {
     }
 
     pub fn groups(&self, now: Timestamp) -> Option<Arc<GroupGraph>> {
-        self.with(|i| i.groups.as_ref().filter(|(at, _)| fresh(*at, now)).map(|(_, g)| Arc::clone(g))).flatten()
+        self.with(|i| i.groups.as_ref().filter(|(at, _)| self.fresh(*at, now)).map(|(_, g)| Arc::clone(g))).flatten()
     }
 
     pub fn put_groups(&self, graph: Arc<GroupGraph>, now: Timestamp, generation: u64) {
@@ -148,7 +164,7 @@ impl VaultCache {
     }
 
     pub fn account(&self, user: UserId, now: Timestamp) -> Option<String> {
-        self.with(|i| i.accounts.get(&user).filter(|(at, _)| fresh(*at, now)).map(|(_, n)| n.clone())).flatten()
+        self.with(|i| i.accounts.get(&user).filter(|(at, _)| self.fresh(*at, now)).map(|(_, n)| n.clone())).flatten()
     }
 
     pub fn put_account(&self, user: UserId, name: String, now: Timestamp) {
@@ -158,6 +174,50 @@ impl VaultCache {
                 i.accounts.clear();
             }
             i.accounts.insert(user, (now, name));
+        });
+    }
+
+    /// An entry of `database` with its current version, if a fresh copy is kept.
+    pub fn entry(&self, database: DatabaseId, id: EntryId, now: Timestamp) -> Option<(EntryMeta, Arc<EntryVersion>)> {
+        self.with(|i| {
+            i.entries
+                .get(&id)
+                .filter(|(at, meta, _)| meta.database == database && self.fresh(*at, now))
+                .map(|(_, meta, version)| (*meta, Arc::clone(version)))
+        })
+        .flatten()
+    }
+
+    pub fn put_entry(&self, meta: EntryMeta, version: Arc<EntryVersion>, now: Timestamp, generation: u64) {
+        self.with(|i| {
+            if i.generation != generation {
+                return;
+            }
+            if i.entry_bytes + version.ciphertext.len() > MAX_ENTRY_BYTES {
+                i.entries.clear();
+                i.entry_bytes = 0;
+            }
+            i.entry_bytes += version.ciphertext.len();
+            if let Some((_, _, old)) = i.entries.insert(meta.id, (now, meta, version)) {
+                i.entry_bytes = i.entry_bytes.saturating_sub(old.ciphertext.len());
+            }
+        });
+    }
+
+    /// Drops an entry's copy (changed, moved, restored or deleted here).
+    pub fn forget_entry(&self, id: EntryId) {
+        self.with(|i| {
+            i.generation += 1;
+            if let Some((_, _, old)) = i.entries.remove(&id) {
+                i.entry_bytes = i.entry_bytes.saturating_sub(old.ciphertext.len());
+            }
+        });
+    }
+
+    /// Drops an author's name (the account was renamed).
+    pub fn forget_account(&self, user: UserId) {
+        self.with(|i| {
+            i.accounts.remove(&user);
         });
     }
 

@@ -290,7 +290,10 @@ impl VaultService {
             author: caller.user_id(),
             at: now,
         };
-        let meta = self.vault.update_entry(&update).await?;
+        self.entry_changed(meta.id);
+        let written = self.vault.update_entry(&update).await;
+        self.entry_changed(meta.id);
+        let meta = written?;
         let info = VersionInfo { version: meta.version, author: caller.user_id(), created_at: now };
         self.opened(loaded, meta, info, body, rights).await
     }
@@ -316,7 +319,10 @@ impl VaultService {
                 "the reason must be one line of at most {MAX_REASON} characters"
             )));
         }
-        if !self.vault.delete_entry(loaded.database.id, entry).await? {
+        self.entry_changed(entry);
+        let deleted = self.vault.delete_entry(loaded.database.id, entry).await;
+        self.entry_changed(entry);
+        if !deleted? {
             return Err(CoreError::not_found("entry"));
         }
         Ok(())
@@ -334,7 +340,10 @@ impl VaultService {
         let (_, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
         require(loaded.container(folder)?, Permission::Add, "the target folder")?;
-        self.vault.move_entry(loaded.database.id, entry, folder, self.clock.now()).await?;
+        self.entry_changed(entry);
+        let moved = self.vault.move_entry(loaded.database.id, entry, folder, self.clock.now()).await;
+        self.entry_changed(entry);
+        moved?;
         self.entry(caller, &loaded.database.id.to_string(), entry).await
     }
 

@@ -9,6 +9,7 @@
 mod admin;
 mod attachments;
 mod cache;
+pub use cache::SHARED_CACHE_TTL;
 mod entries;
 mod folders;
 mod grants;
@@ -83,7 +84,9 @@ pub(crate) struct Loaded {
     /// The entries read (all, or the one in focus).
     pub entries: HashMap<EntryId, EntryMeta>,
     /// The current version of the entry in focus, read with it.
-    pub current: Option<super::EntryVersion>,
+    pub current: Option<Arc<super::EntryVersion>>,
+    /// The entry in focus: whether the caller sees it and its rights, worked out once by [`VaultService::load`].
+    pub focus: Option<(EntryId, bool, PermissionSet)>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -131,6 +134,11 @@ impl Loaded {
     /// The entry, if the caller can see it; otherwise "not found" (its existence is not revealed).
     pub fn visible_entry(&self, id: EntryId) -> Result<(EntryMeta, PermissionSet), CoreError> {
         let meta = self.entries.get(&id).copied().ok_or_else(|| CoreError::not_found("entry"))?;
+        if let Some((focus, visible, rights)) = self.focus
+            && focus == id
+        {
+            return if visible { Ok((meta, rights)) } else { Err(CoreError::not_found("entry")) };
+        }
         let resolver = self.resolver();
         if !resolver.is_visible(Object::Entry(id)) {
             return Err(CoreError::not_found("entry"));
@@ -170,6 +178,7 @@ impl VaultService {
         clock: Arc<dyn Clock>,
         keyring: Arc<Keyring>,
         auth: Arc<AuthService>,
+        cache_ttl: std::time::Duration,
     ) -> Self {
         Self {
             store,
@@ -178,7 +187,7 @@ impl VaultService {
             keyring,
             auth,
             connections: Mutex::new(HashMap::new()),
-            cache: VaultCache::default(),
+            cache: VaultCache::new(cache_ttl),
         }
     }
 
@@ -271,7 +280,7 @@ impl VaultService {
         let mut current = None;
         let entries: Vec<EntryMeta> = match focus {
             Focus::Whole => self.vault.list_entries(id).await?,
-            Focus::Entry(entry) => match self.vault.current_entry(id, entry).await? {
+            Focus::Entry(entry) => match self.current_entry(id, entry).await? {
                 Some((meta, version)) => {
                     current = Some(version);
                     vec![meta]
@@ -302,6 +311,7 @@ impl VaultService {
             folders: Arc::clone(&snapshot.folders),
             entries: entries.into_iter().map(|e| (e.id, e)).collect(),
             current,
+            focus: None,
         })
     }
 
@@ -319,11 +329,23 @@ impl VaultService {
             }
             other => other?,
         };
-        if !loaded.resolver().is_visible(Object::Database(loaded.database.id))
-            && !self.opened_by_an_entry(&loaded).await?
-        {
+        let mut loaded = loaded;
+        let resolver = loaded.resolver();
+        // One resolver answers both questions for an entry in focus; an entry the caller sees opens the database.
+        let focus = match focus {
+            Focus::Entry(id) if loaded.entries.contains_key(&id) => {
+                let visible = resolver.is_visible(Object::Entry(id));
+                Some((id, visible, if visible { resolver.rights(Object::Entry(id)) } else { PermissionSet::EMPTY }))
+            }
+            _ => None,
+        };
+        let open =
+            focus.is_some_and(|(_, visible, _)| visible) || resolver.is_visible(Object::Database(loaded.database.id));
+        drop(resolver);
+        if !open && !self.opened_by_an_entry(&loaded).await? {
             return Err(CoreError::not_found("database"));
         }
+        loaded.focus = focus;
         Ok(loaded)
     }
 
@@ -362,6 +384,28 @@ impl VaultService {
     async fn load_as(&self, caller: &Caller, snapshot: Arc<Snapshot>, focus: Focus) -> Result<Loaded, CoreError> {
         let direct: Vec<GroupId> = caller.groups.iter().map(|g| g.id).collect();
         self.load_database(snapshot, caller.user_id(), Some(&direct), focus).await
+    }
+
+    /// An entry with its current version: from the cache, or read and kept.
+    async fn current_entry(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+    ) -> Result<Option<(EntryMeta, Arc<super::EntryVersion>)>, CoreError> {
+        let now = self.clock.now();
+        if let Some(found) = self.cache.entry(database, entry, now) {
+            return Ok(Some(found));
+        }
+        let generation = self.cache.generation();
+        let Some((meta, version)) = self.vault.current_entry(database, entry).await? else { return Ok(None) };
+        let version = Arc::new(version);
+        self.cache.put_entry(meta, Arc::clone(&version), now, generation);
+        Ok(Some((meta, version)))
+    }
+
+    /// Drops the cached copy of an entry after a change to it.
+    fn entry_changed(&self, entry: EntryId) {
+        self.cache.forget_entry(entry);
     }
 
     /// Drops the cached copy of a database after a change to its folders, grants or properties.

@@ -326,4 +326,7 @@ impl crate::accounts::AccountObserver for VaultService {
     fn groups_changed(&self) {
         self.cache.forget_groups();
     }
+    fn user_changed(&self, user: &User) {
+        self.cache.forget_account(user.id);
+    }
 }
