@@ -4,6 +4,7 @@
 //! duplicate ids) and kept with its folders in top-down order, so the resolver can walk it in one pass.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::grant::Object;
 use crate::ids::{DatabaseId, EntryId, FolderId};
@@ -45,17 +46,26 @@ pub enum TreeError {
 pub(crate) const ROOT: u32 = u32::MAX;
 
 /// One database's folders and entries.
+///
+/// The folder part is shared ([`DatabaseTree::with_entries`]): a server keeps a database's folders checked and
+/// indexed once and puts different entries under them for each request.
 #[derive(Debug, Clone)]
 pub struct DatabaseTree {
     database: DatabaseId,
     name: String,
+    folder_part: Arc<FolderPart>,
+    entries: Vec<EntryNode>,
+    entry_folder: Vec<u32>,
+    entry_index: HashMap<EntryId, u32>,
+}
+
+/// The folders of a tree, checked and indexed.
+#[derive(Debug)]
+struct FolderPart {
     /// Parents before children.
     folders: Vec<FolderNode>,
     folder_parent: Vec<u32>,
     folder_index: HashMap<FolderId, u32>,
-    entries: Vec<EntryNode>,
-    entry_folder: Vec<u32>,
-    entry_index: HashMap<EntryId, u32>,
 }
 
 impl DatabaseTree {
@@ -101,7 +111,24 @@ impl DatabaseTree {
         let sorted: Vec<FolderNode> = order.iter().filter_map(|i| slots[*i].take()).collect();
         let folder_index: HashMap<FolderId, u32> = sorted.iter().enumerate().map(|(i, f)| (f.id, index(i))).collect();
         let folder_parent = sorted.iter().map(|f| f.parent.map_or(ROOT, |p| folder_index[&p])).collect();
+        let folder_part = Arc::new(FolderPart { folders: sorted, folder_parent, folder_index });
+        Self::assemble(database, name.into(), folder_part, entries)
+    }
 
+    /// The same folders with other entries: the folder part is shared, not checked or copied again.
+    pub fn with_entries(&self, entries: Vec<EntryNode>) -> Result<Self, TreeError> {
+        Self::assemble(self.database, self.name.clone(), Arc::clone(&self.folder_part), entries)
+    }
+
+    fn assemble(
+        database: DatabaseId,
+        name: String,
+        folder_part: Arc<FolderPart>,
+        entries: Vec<EntryNode>,
+    ) -> Result<Self, TreeError> {
+        if entries.len() >= ROOT as usize {
+            return Err(TreeError::TooLarge);
+        }
         let mut entry_index = HashMap::with_capacity(entries.len());
         let mut entry_folder = Vec::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
@@ -110,19 +137,10 @@ impl DatabaseTree {
             }
             entry_folder.push(match e.folder {
                 None => ROOT,
-                Some(f) => *folder_index.get(&f).ok_or(TreeError::UnknownFolder(e.id))?,
+                Some(f) => *folder_part.folder_index.get(&f).ok_or(TreeError::UnknownFolder(e.id))?,
             });
         }
-        Ok(Self {
-            database,
-            name: name.into(),
-            folders: sorted,
-            folder_parent,
-            folder_index,
-            entries,
-            entry_folder,
-            entry_index,
-        })
+        Ok(Self { database, name, folder_part, entries, entry_folder, entry_index })
     }
 
     pub fn database(&self) -> DatabaseId {
@@ -133,13 +151,13 @@ impl DatabaseTree {
     }
     /// The folders, every parent before its children.
     pub fn folders(&self) -> &[FolderNode] {
-        &self.folders
+        &self.folder_part.folders
     }
     pub fn entries(&self) -> &[EntryNode] {
         &self.entries
     }
     pub fn folder(&self, id: FolderId) -> Option<&FolderNode> {
-        self.folder_index.get(&id).map(|i| &self.folders[*i as usize])
+        self.folder_part.folder_index.get(&id).map(|i| &self.folder_part.folders[*i as usize])
     }
     pub fn entry(&self, id: EntryId) -> Option<&EntryNode> {
         self.entry_index.get(&id).map(|i| &self.entries[*i as usize])
@@ -149,7 +167,7 @@ impl DatabaseTree {
     pub fn contains(&self, object: Object) -> bool {
         match object {
             Object::Database(d) => d == self.database,
-            Object::Folder(f) => self.folder_index.contains_key(&f),
+            Object::Folder(f) => self.folder_part.folder_index.contains_key(&f),
             Object::Entry(e) => self.entry_index.contains_key(&e),
         }
     }
@@ -159,13 +177,13 @@ impl DatabaseTree {
     pub fn path(&self, object: Object) -> Option<Vec<Object>> {
         let (mut folder, last) = match object {
             Object::Database(d) => return (d == self.database).then(|| vec![object]),
-            Object::Folder(f) => (self.folder_parent[*self.folder_index.get(&f)? as usize], object),
+            Object::Folder(f) => (self.folder_parents()[*self.folder_part.folder_index.get(&f)? as usize], object),
             Object::Entry(e) => (self.entry_folder[*self.entry_index.get(&e)? as usize], object),
         };
         let mut up = vec![last];
         while folder != ROOT {
-            up.push(Object::Folder(self.folders[folder as usize].id));
-            folder = self.folder_parent[folder as usize];
+            up.push(Object::Folder(self.folders()[folder as usize].id));
+            folder = self.folder_parents()[folder as usize];
         }
         up.push(Object::Database(self.database));
         up.reverse();
@@ -173,14 +191,14 @@ impl DatabaseTree {
     }
 
     pub(crate) fn folder_idx(&self, id: FolderId) -> Option<u32> {
-        self.folder_index.get(&id).copied()
+        self.folder_part.folder_index.get(&id).copied()
     }
     pub(crate) fn entry_idx(&self, id: EntryId) -> Option<u32> {
         self.entry_index.get(&id).copied()
     }
     /// Parent of each folder by index ([`ROOT`] for none), parents before children.
     pub(crate) fn folder_parents(&self) -> &[u32] {
-        &self.folder_parent
+        &self.folder_part.folder_parent
     }
     /// Folder of each entry by index ([`ROOT`] for the database root).
     pub(crate) fn entry_folders(&self) -> &[u32] {

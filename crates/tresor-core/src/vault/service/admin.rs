@@ -85,7 +85,7 @@ impl VaultService {
         password: Option<SecretString>,
     ) -> Result<DatabaseAdmin, CoreError> {
         let database = if ManageDatabases::grant(caller).is_some() {
-            self.snapshot(database).await?.database.clone()
+            Database::clone(&self.snapshot(database).await?.database)
         } else {
             // A delegated administrator: "grant admin rights" on this database. Others learn nothing of it.
             let caller = caller.as_client().map_err(|_| CoreError::not_found("database"))?;
@@ -101,7 +101,7 @@ impl VaultService {
                     "managing this database needs the permission 'grant_admin' on it".to_owned(),
                 ));
             }
-            loaded.database
+            Database::clone(&loaded.database)
         };
         if let Some(hash) = &database.settings.custom_password_hash {
             let Some(password) = password else { return Err(CoreError::DatabasePasswordRequired) };
@@ -145,7 +145,7 @@ impl VaultService {
             })
             .collect();
         folders.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok((snapshot.database.clone(), folders))
+        Ok((Database::clone(&snapshot.database), folders))
     }
 
     /// Creates an empty database with its own data key.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::clock::Timestamp;
 use crate::ids::{DatabaseId, EntryId, FolderId, UserId};
-use crate::permissions::{FolderNode, Grant, ServerPolicy};
+use crate::permissions::{DatabaseTree, Grant, ServerPolicy};
 use crate::store::GroupGraph;
 use crate::vault::{Database, DatabaseCipher, EntryMeta, EntryVersion};
 
@@ -27,11 +27,12 @@ pub const MAX_ENTRY_BYTES: usize = 16 * 1024 * 1024;
 /// One database as every request sees it.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
-    pub database: Database,
+    pub database: Arc<Database>,
     pub cipher: Arc<DatabaseCipher>,
     /// Every folder with its parent and opened name.
     pub folders: Arc<HashMap<FolderId, (Option<FolderId>, String)>>,
-    pub folder_nodes: Vec<FolderNode>,
+    /// The folder tree, checked once; each request puts its entries under it.
+    pub tree: DatabaseTree,
     pub grants: Arc<Vec<Grant>>,
     loaded_at: Timestamp,
 }
@@ -41,15 +42,15 @@ impl Snapshot {
         database: Database,
         cipher: DatabaseCipher,
         folders: HashMap<FolderId, (Option<FolderId>, String)>,
-        folder_nodes: Vec<FolderNode>,
+        tree: DatabaseTree,
         grants: Vec<Grant>,
         loaded_at: Timestamp,
     ) -> Self {
         Self {
-            database,
+            database: Arc::new(database),
             cipher: Arc::new(cipher),
             folders: Arc::new(folders),
-            folder_nodes,
+            tree,
             grants: Arc::new(grants),
             loaded_at,
         }

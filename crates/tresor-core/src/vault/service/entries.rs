@@ -26,7 +26,7 @@ pub const MAX_REASON: usize = 1000;
 /// An entry as one caller may see it: one version, opened, with the caller's rights.
 #[derive(Debug)]
 pub struct OpenedEntry {
-    pub database: Database,
+    pub database: Arc<Database>,
     pub meta: EntryMeta,
     pub folder_path: String,
     pub version: VersionInfo,
@@ -466,7 +466,7 @@ impl VaultService {
         rights: PermissionSet,
     ) -> Result<OpenedEntry, CoreError> {
         Ok(OpenedEntry {
-            database: loaded.database.clone(),
+            database: Arc::clone(&loaded.database),
             folder_path: loaded.folder_path(meta.folder),
             author_name: self.account_name(version.author).await?,
             meta,

@@ -50,7 +50,7 @@ impl VaultService {
             let object = Object::Database(loaded.database.id);
             if resolver.is_visible(object) || self.opened_by_an_entry(&loaded).await? {
                 let rights = resolver.rights(object);
-                out.push((loaded.database, rights));
+                out.push((Database::clone(&loaded.database), rights));
             }
         }
         Ok(out)
@@ -81,7 +81,7 @@ impl VaultService {
             })
             .collect();
         let rights = resolver.rights(Object::Database(loaded.database.id));
-        Ok(OpenedDatabase { database: loaded.database.clone(), rights, folders })
+        Ok(OpenedDatabase { database: Database::clone(&loaded.database), rights, folders })
     }
 
     /// Creates a folder under `parent` (`None`: the root).

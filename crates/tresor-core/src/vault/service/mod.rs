@@ -71,7 +71,7 @@ enum Focus {
 
 /// One database as one caller sees it at one instant: everything the resolver needs, with folder names opened.
 pub(crate) struct Loaded {
-    pub database: Database,
+    pub database: Arc<Database>,
     pub cipher: Arc<DatabaseCipher>,
     pub tree: DatabaseTree,
     pub grants: Arc<Vec<Grant>>,
@@ -227,7 +227,9 @@ impl VaultService {
         let grants = self.vault.grants(database.id).await?;
         let folders = open_folders(&cipher, &stored)?;
         let nodes = stored.iter().map(|f| f.node(folders[&f.id].1.clone())).collect();
-        let snapshot = Arc::new(Snapshot::new(database, cipher, folders, nodes, grants, self.clock.now()));
+        let tree = DatabaseTree::build(database.id, database.name.clone(), nodes, Vec::new())
+            .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
+        let snapshot = Arc::new(Snapshot::new(database, cipher, folders, tree, grants, self.clock.now()));
         self.cache.put_database(Arc::clone(&snapshot), generation);
         Ok(snapshot)
     }
@@ -291,16 +293,13 @@ impl VaultService {
         };
         let policy = self.policy().await?;
         let memberships = self.memberships(user, direct).await?;
-        let tree = DatabaseTree::build(
-            id,
-            snapshot.database.name.clone(),
-            snapshot.folder_nodes.clone(),
-            entries.iter().map(EntryMeta::node).collect(),
-        )
-        // An entry placed in a folder this copy does not know yet (another node made it): read afresh.
-        .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
+        let tree = snapshot
+            .tree
+            .with_entries(entries.iter().map(EntryMeta::node).collect())
+            // An entry placed in a folder this copy does not know yet (another node made it): `load` reads afresh.
+            .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
         Ok(Loaded {
-            database: snapshot.database.clone(),
+            database: Arc::clone(&snapshot.database),
             cipher: Arc::clone(&snapshot.cipher),
             tree,
             grants: Arc::clone(&snapshot.grants),
@@ -367,7 +366,7 @@ impl VaultService {
         if !may_access {
             return Ok(false);
         }
-        let snapshot = self.snapshot_of(loaded.database.clone()).await?;
+        let snapshot = self.snapshot_of(Database::clone(&loaded.database)).await?;
         let whole = self.load_database(snapshot, loaded.user, None, Focus::Whole).await?;
         Ok(whole.resolver().is_visible(Object::Database(whole.database.id)))
     }

@@ -87,7 +87,7 @@ impl VaultService {
                 }
                 [] if last => {
                     let entry = self.entry_in(&loaded, folder, segment).await?;
-                    return Ok(ResolvedPath { database: loaded.database.clone(), folder, entry: Some(entry) });
+                    return Ok(ResolvedPath { database: Database::clone(&loaded.database), folder, entry: Some(entry) });
                 }
                 [] => return Err(CoreError::not_found(format!("folder '{}'", clip(segment)))),
                 _ => {
@@ -98,7 +98,7 @@ impl VaultService {
                 }
             }
         }
-        Ok(ResolvedPath { database: loaded.database.clone(), folder, entry: None })
+        Ok(ResolvedPath { database: Database::clone(&loaded.database), folder, entry: None })
     }
 
     /// The visible entry in `folder` whose title (or id) is `name`.

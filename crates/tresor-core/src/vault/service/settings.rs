@@ -192,7 +192,7 @@ impl VaultService {
                 .collect()
         };
         let shared = match &target {
-            AssignTarget::Existing(key) => Some(self.snapshot(key).await?.database.clone()),
+            AssignTarget::Existing(key) => Some(Database::clone(&self.snapshot(key).await?.database)),
             AssignTarget::New(name) => Some(self.create_database(cap, name, "").await?),
             AssignTarget::Private => None,
         };
