@@ -67,6 +67,8 @@ struct Inner {
     groups: Option<(Timestamp, Arc<GroupGraph>)>,
     /// Account names of entry authors, for display.
     accounts: HashMap<UserId, (Timestamp, String)>,
+    /// Every entry's id and folder, per database: what a whole-database load needs before it opens any entry.
+    placements: HashMap<DatabaseId, (Timestamp, Arc<Vec<EntryMeta>>)>,
     /// Entries with their current version, as read most recently.
     entries: HashMap<EntryId, (Timestamp, EntryMeta, Arc<EntryVersion>)>,
     entry_bytes: usize,
@@ -128,6 +130,7 @@ impl VaultCache {
             i.generation += 1;
             i.databases.remove(&id);
             i.names.retain(|_, d| *d != id);
+            i.placements.remove(&id);
             i.entries.retain(|_, (_, meta, _)| meta.database != id);
             i.entry_bytes = i.entries.values().map(|(_, _, v)| v.ciphertext.len()).sum();
         });
@@ -178,15 +181,44 @@ impl VaultCache {
         });
     }
 
-    /// An entry of `database` with its current version, if a fresh copy is kept.
-    pub fn entry(&self, database: DatabaseId, id: EntryId, now: Timestamp) -> Option<(EntryMeta, Arc<EntryVersion>)> {
+    /// Where every entry of `database` is (the versions and times in it may be older; read entries for those).
+    pub fn placements(&self, database: DatabaseId, now: Timestamp) -> Option<Arc<Vec<EntryMeta>>> {
+        self.with(|i| i.placements.get(&database).filter(|(at, _)| self.fresh(*at, now)).map(|(_, p)| Arc::clone(p)))
+            .flatten()
+    }
+
+    pub fn put_placements(&self, database: DatabaseId, metas: Arc<Vec<EntryMeta>>, now: Timestamp, generation: u64) {
         self.with(|i| {
-            i.entries
-                .get(&id)
-                .filter(|(at, meta, _)| meta.database == database && self.fresh(*at, now))
-                .map(|(_, meta, version)| (*meta, Arc::clone(version)))
+            if i.generation == generation {
+                i.placements.insert(database, (now, metas));
+            }
+        });
+    }
+
+    /// Drops where a database's entries are (one was created, moved or deleted).
+    pub fn forget_placements(&self, database: DatabaseId) {
+        self.with(|i| {
+            i.generation += 1;
+            i.placements.remove(&database);
+        });
+    }
+
+    /// Entries of `database` among `ids` that have a fresh copy, by id.
+    pub fn entries(
+        &self,
+        database: DatabaseId,
+        ids: &[EntryId],
+        now: Timestamp,
+    ) -> HashMap<EntryId, (EntryMeta, Arc<EntryVersion>)> {
+        self.with(|i| {
+            ids.iter()
+                .filter_map(|id| {
+                    let (at, meta, version) = i.entries.get(id)?;
+                    (meta.database == database && self.fresh(*at, now)).then(|| (*id, (*meta, Arc::clone(version))))
+                })
+                .collect()
         })
-        .flatten()
+        .unwrap_or_default()
     }
 
     pub fn put_entry(&self, meta: EntryMeta, version: Arc<EntryVersion>, now: Timestamp, generation: u64) {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tresor_crypto::SecretString;
 
-use super::{Focus, Loaded, VaultService, require, undecryptable};
+use super::{EntryReader, Focus, Loaded, VaultService, require, undecryptable};
 use crate::caller::Caller;
 use crate::clock::Timestamp;
 use crate::error::CoreError;
@@ -17,7 +17,7 @@ use crate::ids::{EntryId, FolderId, UserId};
 use crate::permissions::{Object, Permission, PermissionSet};
 use crate::vault::{
     CustomField, Database, EntryBody, EntryMeta, EntryUpdate, FIRST_VERSION, NewEntry, TotpAlgorithm, TotpSecret,
-    VaultStore, VersionInfo, check_kind,
+    VersionInfo, check_kind,
 };
 
 /// Longest deletion reason, in characters.
@@ -73,7 +73,7 @@ impl EntrySummary {
 /// Entries read a batch at a time ([`VaultService::list_entries`]).
 #[derive(Debug)]
 pub struct EntryCursor {
-    vault: Arc<dyn VaultStore>,
+    reader: EntryReader,
     loaded: Loaded,
     pending: VecDeque<EntryId>,
     /// Visible entries in scope over all pages.
@@ -91,7 +91,7 @@ impl EntryCursor {
         }
         let take = self.pending.len().min(BATCH);
         let ids: Vec<EntryId> = self.pending.drain(..take).collect();
-        let bodies = open_entries(self.vault.as_ref(), &self.loaded, &ids).await?;
+        let bodies = open_entries(&self.reader, &self.loaded, &ids).await?;
         Ok(Some(bodies.into_iter().map(|(meta, body)| EntrySummary::new(&self.loaded, meta, &body)).collect()))
     }
 }
@@ -99,11 +99,11 @@ impl EntryCursor {
 /// Opens the current versions of `ids` (in that order; entries gone meanwhile are left out), reading them in
 /// batches.
 pub(super) async fn open_entries(
-    vault: &dyn VaultStore,
+    reader: &EntryReader,
     loaded: &Loaded,
     ids: &[EntryId],
 ) -> Result<Vec<(EntryMeta, EntryBody)>, CoreError> {
-    let rows = vault.current_entries(loaded.database.id, ids).await?;
+    let rows = reader.many(loaded.database.id, ids).await?;
     rows.into_iter()
         .map(|(meta, version)| Ok((meta, open_body(loaded, &meta, version.version, &version.ciphertext)?)))
         .collect()
@@ -213,7 +213,7 @@ impl VaultService {
             .collect();
         let total = visible.len() as u64;
         let pending = visible.into_iter().skip(offset as usize).take(limit as usize).collect();
-        Ok(EntryCursor { vault: Arc::clone(&self.vault), loaded, pending, total })
+        Ok(EntryCursor { reader: self.reader.clone(), loaded, pending, total })
     }
 
     /// Creates an entry in a folder (or at the root) where the caller may add.
@@ -230,6 +230,7 @@ impl VaultService {
         let id = EntryId::random();
         let ciphertext = loaded.cipher.seal_entry(id, FIRST_VERSION, &input.body)?;
         let now = self.clock.now();
+        self.placement_changed(loaded.database.id);
         let meta = self
             .vault
             .insert_entry(&NewEntry {
@@ -241,7 +242,9 @@ impl VaultService {
                 author: caller.user_id(),
                 at: now,
             })
-            .await?;
+            .await;
+        self.placement_changed(loaded.database.id);
+        let meta = meta?;
         let info = VersionInfo { version: meta.version, author: caller.user_id(), created_at: now };
         let rights = self.rights_after_write(caller, &loaded.database, meta).await?;
         self.opened(&loaded, meta, info, input.body, rights).await
@@ -320,8 +323,10 @@ impl VaultService {
             )));
         }
         self.entry_changed(entry);
+        self.placement_changed(loaded.database.id);
         let deleted = self.vault.delete_entry(loaded.database.id, entry).await;
         self.entry_changed(entry);
+        self.placement_changed(loaded.database.id);
         if !deleted? {
             return Err(CoreError::not_found("entry"));
         }
@@ -341,8 +346,10 @@ impl VaultService {
         require(rights, Permission::Modify, "this entry")?;
         require(loaded.container(folder)?, Permission::Add, "the target folder")?;
         self.entry_changed(entry);
+        self.placement_changed(loaded.database.id);
         let moved = self.vault.move_entry(loaded.database.id, entry, folder, self.clock.now()).await;
         self.entry_changed(entry);
+        self.placement_changed(loaded.database.id);
         moved?;
         self.entry(caller, &loaded.database.id.to_string(), entry).await
     }

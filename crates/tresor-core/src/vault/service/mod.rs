@@ -48,7 +48,47 @@ pub struct VaultService {
     keyring: Arc<Keyring>,
     auth: Arc<AuthService>,
     connections: Mutex<HashMap<DatabaseId, HashMap<SessionId, Connection>>>,
-    cache: VaultCache,
+    cache: Arc<VaultCache>,
+    reader: EntryReader,
+}
+
+/// Reads entries with their current versions, from the cache where it has them and the store for the rest.
+#[derive(Debug, Clone)]
+pub(crate) struct EntryReader {
+    vault: Arc<dyn VaultStore>,
+    cache: Arc<VaultCache>,
+    clock: Arc<dyn Clock>,
+}
+
+impl EntryReader {
+    /// One entry of `database` with its current version.
+    async fn one(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+    ) -> Result<Option<(EntryMeta, Arc<super::EntryVersion>)>, CoreError> {
+        Ok(self.many(database, &[entry]).await?.pop())
+    }
+
+    /// Entries of `database` with their current versions, in the order of `ids`; entries not there are left out.
+    pub(crate) async fn many(
+        &self,
+        database: DatabaseId,
+        ids: &[EntryId],
+    ) -> Result<Vec<(EntryMeta, Arc<super::EntryVersion>)>, CoreError> {
+        let now = self.clock.now();
+        let mut found = self.cache.entries(database, ids, now);
+        let missing: Vec<EntryId> = ids.iter().filter(|id| !found.contains_key(id)).copied().collect();
+        if !missing.is_empty() {
+            let generation = self.cache.generation();
+            for (meta, version) in self.vault.current_entries(database, &missing).await? {
+                let version = Arc::new(version);
+                self.cache.put_entry(meta, Arc::clone(&version), now, generation);
+                found.insert(meta.id, (meta, version));
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
 }
 
 /// Someone who has a database open on this node (Database Properties → General: "who is connected to it").
@@ -180,14 +220,16 @@ impl VaultService {
         auth: Arc<AuthService>,
         cache_ttl: std::time::Duration,
     ) -> Self {
+        let cache = Arc::new(VaultCache::new(cache_ttl));
         Self {
             store,
-            vault,
-            clock,
+            vault: Arc::clone(&vault),
+            clock: Arc::clone(&clock),
             keyring,
             auth,
             connections: Mutex::new(HashMap::new()),
-            cache: VaultCache::new(cache_ttl),
+            reader: EntryReader { vault: Arc::clone(&vault), cache: Arc::clone(&cache), clock: Arc::clone(&clock) },
+            cache,
         }
     }
 
@@ -281,8 +323,8 @@ impl VaultService {
         let id = snapshot.database.id;
         let mut current = None;
         let entries: Vec<EntryMeta> = match focus {
-            Focus::Whole => self.vault.list_entries(id).await?,
-            Focus::Entry(entry) => match self.current_entry(id, entry).await? {
+            Focus::Whole => self.placements(id).await?.to_vec(),
+            Focus::Entry(entry) => match self.reader.one(id, entry).await? {
                 Some((meta, version)) => {
                     current = Some(version);
                     vec![meta]
@@ -385,26 +427,26 @@ impl VaultService {
         self.load_database(snapshot, caller.user_id(), Some(&direct), focus).await
     }
 
-    /// An entry with its current version: from the cache, or read and kept.
-    async fn current_entry(
-        &self,
-        database: DatabaseId,
-        entry: EntryId,
-    ) -> Result<Option<(EntryMeta, Arc<super::EntryVersion>)>, CoreError> {
+    /// Where every entry of a database is: from the cache, or read and kept.
+    async fn placements(&self, database: DatabaseId) -> Result<Arc<Vec<EntryMeta>>, CoreError> {
         let now = self.clock.now();
-        if let Some(found) = self.cache.entry(database, entry, now) {
-            return Ok(Some(found));
+        if let Some(placements) = self.cache.placements(database, now) {
+            return Ok(placements);
         }
         let generation = self.cache.generation();
-        let Some((meta, version)) = self.vault.current_entry(database, entry).await? else { return Ok(None) };
-        let version = Arc::new(version);
-        self.cache.put_entry(meta, Arc::clone(&version), now, generation);
-        Ok(Some((meta, version)))
+        let placements = Arc::new(self.vault.list_entries(database).await?);
+        self.cache.put_placements(database, Arc::clone(&placements), now, generation);
+        Ok(placements)
     }
 
     /// Drops the cached copy of an entry after a change to it.
     fn entry_changed(&self, entry: EntryId) {
         self.cache.forget_entry(entry);
+    }
+
+    /// Drops where a database's entries are, after one was created, moved or deleted.
+    fn placement_changed(&self, database: DatabaseId) {
+        self.cache.forget_placements(database);
     }
 
     /// Drops the cached copy of a database after a change to its folders, grants or properties.

@@ -46,7 +46,7 @@ impl VaultService {
         for id in databases {
             let loaded = self.load(caller, &id.to_string(), Focus::Whole).await?;
             let visible = loaded.resolver().visible_entries();
-            for (meta, body) in open_entries(self.vault.as_ref(), &loaded, &visible).await? {
+            for (meta, body) in open_entries(&self.reader, &loaded, &visible).await? {
                 let hit = [&body.title, &body.username, &body.url, &body.notes]
                     .into_iter()
                     .chain(body.tags.iter())
@@ -87,7 +87,11 @@ impl VaultService {
                 }
                 [] if last => {
                     let entry = self.entry_in(&loaded, folder, segment).await?;
-                    return Ok(ResolvedPath { database: Database::clone(&loaded.database), folder, entry: Some(entry) });
+                    return Ok(ResolvedPath {
+                        database: Database::clone(&loaded.database),
+                        folder,
+                        entry: Some(entry),
+                    });
                 }
                 [] => return Err(CoreError::not_found(format!("folder '{}'", clip(segment)))),
                 _ => {
@@ -111,7 +115,7 @@ impl VaultService {
         }
         let here: Vec<EntryId> =
             visible.into_iter().filter(|id| loaded.entries.get(id).is_some_and(|m| m.folder == folder)).collect();
-        let found: Vec<EntryId> = open_entries(self.vault.as_ref(), loaded, &here)
+        let found: Vec<EntryId> = open_entries(&self.reader, loaded, &here)
             .await?
             .into_iter()
             .filter(|(_, body)| body.title == name)
