@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The vault's figures in one run: a fresh server (SQLite) seeded with 100 users and DBS databases of ENTRIES
-# entries each in 20 folders; GET of one entry at 64 connections; the open of a whole database (every page of
-# 1000) at 1 and at 10 connections; server memory throughout.
+# entries each in 20 folders; GET of one entry at 64 connections; the open of a whole database (one streamed
+# request; PAGE_SIZE=1000 for pages) at 1 and at 10 connections; server memory throughout.
 # Usage: crates/tresor-bench/scripts/vault.sh [release bin dir] [rounds] [databases] [entries per database]
 set -euo pipefail
 bin=${1:-target/release}
@@ -33,8 +33,8 @@ for r in $(seq 1 "$rounds"); do
   echo "### round $r: get-entry, 64 connections"
   $B run --url $URL --trust-fingerprint "$FP" --scenario get-entry --concurrency 64 --duration ${DURATION:-10s} --warmup 2s --server-pid "$SP"
   echo "### round $r: open-database ($entries entries), 1 connection"
-  $B run --url $URL --trust-fingerprint "$FP" --scenario open-database --concurrency 1 --duration ${DURATION:-10s} --warmup 2s --server-pid "$SP"
+  $B run --url $URL --trust-fingerprint "$FP" --scenario open-database --page-size ${PAGE_SIZE:-100000} --concurrency 1 --duration ${DURATION:-10s} --warmup 2s --server-pid "$SP"
   echo "### round $r: open-database ($entries entries), 10 users at once"
-  $B run --url $URL --trust-fingerprint "$FP" --scenario open-database --concurrency 10 --duration ${DURATION:-10s} --warmup 2s --server-pid "$SP"
+  $B run --url $URL --trust-fingerprint "$FP" --scenario open-database --page-size ${PAGE_SIZE:-100000} --concurrency 10 --duration ${DURATION:-10s} --warmup 2s --server-pid "$SP"
 done
 echo "### server RSS once the load has stopped: $(rss $SP)"

@@ -55,8 +55,9 @@ pub struct RunArgs {
     /// Database the vault scenarios (open-database, get-entry) use: name or id.
     #[arg(long, default_value = "bench-db-1")]
     pub database: String,
-    /// Entries per page in open-database (the server answers up to 100,000 per page; 1000 is its default).
-    #[arg(long, default_value_t = 1000)]
+    /// Entries per page in open-database. The server streams up to 100,000 per page, so a client opens a
+    /// database in one request; smaller pages measure paging.
+    #[arg(long, default_value_t = 100_000)]
     pub page_size: usize,
     /// Print the report as one JSON object.
     #[arg(long)]

@@ -15,7 +15,7 @@ use crate::accounts::Role;
 use crate::caller::{Caller, Capability};
 use crate::clock::Timestamp;
 use crate::error::CoreError;
-use crate::ids::{FolderId, SessionId, UserId};
+use crate::ids::{SessionId, UserId};
 use crate::permissions::{Object, Permission};
 use crate::session::EndReason;
 use crate::vault::{Database, DatabaseCipher, DatabaseListing, DatabaseSettings, database_comments, database_name};
@@ -122,17 +122,6 @@ impl VaultService {
     ) -> Result<(Database, Vec<super::FolderView>), CoreError> {
         let admin = self.administer(caller, database, password).await?;
         let snapshot = self.snapshot_of(admin.database).await?;
-        let path = |id: FolderId| {
-            let mut names = Vec::new();
-            let mut at = Some(id);
-            for _ in 0..=snapshot.folders.len() {
-                let Some((parent, name)) = at.and_then(|f| snapshot.folders.get(&f)) else { break };
-                names.push(name.as_str());
-                at = *parent;
-            }
-            names.reverse();
-            names.join("/")
-        };
         let mut folders: Vec<super::FolderView> = snapshot
             .folders
             .iter()
@@ -140,7 +129,7 @@ impl VaultService {
                 id: *id,
                 parent: *parent,
                 name: name.clone(),
-                path: path(*id),
+                path: snapshot.paths.get(id).cloned().unwrap_or_default(),
                 rights: crate::permissions::PermissionSet::EMPTY,
             })
             .collect();

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::clock::Timestamp;
 use crate::ids::{DatabaseId, EntryId, FolderId, UserId};
-use crate::permissions::{DatabaseTree, Grant, ServerPolicy};
+use crate::permissions::{DatabaseTree, Grant, ServerPolicy, TreeError};
 use crate::store::GroupGraph;
 use crate::vault::{Database, DatabaseCipher, EntryMeta, EntryVersion};
 
@@ -34,7 +34,43 @@ pub(crate) struct Snapshot {
     /// The folder tree, checked once; each request puts its entries under it.
     pub tree: DatabaseTree,
     pub grants: Arc<Vec<Grant>>,
+    /// Every `Folder/Sub` path, by folder.
+    pub paths: HashMap<FolderId, String>,
+    /// Every entry under the tree, read when a load needs them all, dropped when one is created, moved or deleted.
+    index: Mutex<Option<Arc<EntryIndex>>>,
     loaded_at: Timestamp,
+}
+
+impl Snapshot {
+    /// The entry index, if one is kept.
+    pub fn index(&self) -> Option<Arc<EntryIndex>> {
+        self.index.lock().ok().and_then(|slot| slot.clone())
+    }
+}
+
+/// A database's entries as a load sees them: their metadata by id, and the tree with them under its folders.
+#[derive(Debug)]
+pub(crate) struct EntryIndex {
+    /// Sorted by id.
+    metas: Vec<EntryMeta>,
+    pub tree: DatabaseTree,
+}
+
+impl EntryIndex {
+    /// Puts `metas` under the folders of `folders`; fails when one is in a folder the tree does not have.
+    pub fn new(folders: &DatabaseTree, mut metas: Vec<EntryMeta>) -> Result<Self, TreeError> {
+        metas.sort_unstable_by_key(|m| m.id);
+        let tree = folders.with_entries(metas.iter().map(EntryMeta::node).collect())?;
+        Ok(Self { metas, tree })
+    }
+
+    pub fn get(&self, id: EntryId) -> Option<EntryMeta> {
+        self.metas.binary_search_by_key(&id, |m| m.id).ok().map(|i| self.metas[i])
+    }
+
+    pub fn metas(&self) -> &[EntryMeta] {
+        &self.metas
+    }
 }
 
 impl Snapshot {
@@ -46,12 +82,15 @@ impl Snapshot {
         grants: Vec<Grant>,
         loaded_at: Timestamp,
     ) -> Self {
+        let paths = folders.keys().map(|id| (*id, folder_path(&folders, Some(*id)))).collect();
         Self {
             database: Arc::new(database),
             cipher: Arc::new(cipher),
             folders: Arc::new(folders),
             tree,
             grants: Arc::new(grants),
+            paths,
+            index: Mutex::new(None),
             loaded_at,
         }
     }
@@ -67,8 +106,6 @@ struct Inner {
     groups: Option<(Timestamp, Arc<GroupGraph>)>,
     /// Account names of entry authors, for display.
     accounts: HashMap<UserId, (Timestamp, String)>,
-    /// Every entry's id and folder, per database: what a whole-database load needs before it opens any entry.
-    placements: HashMap<DatabaseId, (Timestamp, Arc<Vec<EntryMeta>>)>,
     /// Entries with their current version, as read most recently.
     entries: HashMap<EntryId, (Timestamp, EntryMeta, Arc<EntryVersion>)>,
     entry_bytes: usize,
@@ -130,7 +167,6 @@ impl VaultCache {
             i.generation += 1;
             i.databases.remove(&id);
             i.names.retain(|_, d| *d != id);
-            i.placements.remove(&id);
             i.entries.retain(|_, (_, meta, _)| meta.database != id);
             i.entry_bytes = i.entries.values().map(|(_, _, v)| v.ciphertext.len()).sum();
         });
@@ -181,25 +217,26 @@ impl VaultCache {
         });
     }
 
-    /// Where every entry of `database` is (the versions and times in it may be older; read entries for those).
-    pub fn placements(&self, database: DatabaseId, now: Timestamp) -> Option<Arc<Vec<EntryMeta>>> {
-        self.with(|i| i.placements.get(&database).filter(|(at, _)| self.fresh(*at, now)).map(|(_, p)| Arc::clone(p)))
-            .flatten()
-    }
-
-    pub fn put_placements(&self, database: DatabaseId, metas: Arc<Vec<EntryMeta>>, now: Timestamp, generation: u64) {
+    /// Keeps a database's entry index in its snapshot, unless something changed since `generation`.
+    pub fn put_index(&self, snapshot: &Snapshot, index: Arc<EntryIndex>, generation: u64) {
         self.with(|i| {
-            if i.generation == generation {
-                i.placements.insert(database, (now, metas));
+            if i.generation == generation
+                && let Ok(mut slot) = snapshot.index.lock()
+            {
+                *slot = Some(index);
             }
         });
     }
 
-    /// Drops where a database's entries are (one was created, moved or deleted).
-    pub fn forget_placements(&self, database: DatabaseId) {
+    /// Drops a database's entry index (an entry was created, moved or deleted); its folders and grants stay.
+    pub fn forget_index(&self, database: DatabaseId) {
         self.with(|i| {
             i.generation += 1;
-            i.placements.remove(&database);
+            if let Some(snapshot) = i.databases.get(&database)
+                && let Ok(mut slot) = snapshot.index.lock()
+            {
+                *slot = None;
+            }
         });
     }
 
@@ -260,4 +297,19 @@ impl VaultCache {
             i.groups = None;
         });
     }
+}
+
+/// `Folder/Sub` from the root to `folder` (empty for the root).
+pub(crate) fn folder_path(folders: &HashMap<FolderId, (Option<FolderId>, String)>, folder: Option<FolderId>) -> String {
+    let mut names = Vec::new();
+    let mut at = folder;
+    // Bounded by the number of folders: the tree was checked acyclic when it was built.
+    for _ in 0..=folders.len() {
+        let Some(id) = at else { break };
+        let Some((parent, name)) = folders.get(&id) else { break };
+        names.push(name.as_str());
+        at = *parent;
+    }
+    names.reverse();
+    names.join("/")
 }

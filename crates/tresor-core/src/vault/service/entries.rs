@@ -209,7 +209,7 @@ impl VaultService {
             .resolver()
             .visible_entries()
             .into_iter()
-            .filter(|id| loaded.entries.get(id).is_some_and(|m| in_scope(m.folder)))
+            .filter(|id| loaded.entry(*id).is_some_and(|m| in_scope(m.folder)))
             .collect();
         let total = visible.len() as u64;
         let pending = visible.into_iter().skip(offset as usize).take(limit as usize).collect();

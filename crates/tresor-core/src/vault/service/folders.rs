@@ -149,8 +149,9 @@ impl VaultService {
                 .filter(|(id, (parent, _))| **id != folder && inside(*parent))
                 .any(|(id, _)| !resolver.resolve(Object::Folder(*id), Permission::Delete));
             let blocked_entry = loaded
-                .entries
-                .values()
+                .index
+                .metas()
+                .iter()
                 .filter(|e| inside(e.folder))
                 .any(|e| !resolver.resolve(Object::Entry(e.id), Permission::Delete));
             if blocked_folder || blocked_entry {

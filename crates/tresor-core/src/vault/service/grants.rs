@@ -198,7 +198,7 @@ impl VaultService {
         let user = self.find_user(user).await?;
         let loaded = self.load_for_user(admin.database, user.id).await?;
         let object = object.in_database(&loaded.database);
-        if !loaded.tree.contains(object) {
+        if !loaded.index.tree.contains(object) {
             return Err(CoreError::not_found(format!("{} in this database", object_kind(object))));
         }
         let resolver = loaded.resolver();
@@ -243,8 +243,8 @@ impl VaultService {
             if memberships.effective_subjects(user).is_disjoint(&touched) {
                 continue;
             }
-            let old = Resolver::new(&loaded.tree, before, &loaded.policy, &memberships, user, now);
-            let new = Resolver::new(&loaded.tree, after, &loaded.policy, &memberships, user, now);
+            let old = Resolver::new(&loaded.index.tree, before, &loaded.policy, &memberships, user, now);
+            let new = Resolver::new(&loaded.index.tree, after, &loaded.policy, &memberships, user, now);
             for object in &objects {
                 let (was, is) = (old.rights(*object), new.rights(*object));
                 if was != is {

@@ -28,7 +28,7 @@ pub use folders::{FolderChange, FolderView, OpenedDatabase};
 pub use grants::{GrantChange, GrantRecord, ObjectKey, RightsDiff, RightsReport, SubjectKey};
 pub use settings::{AssignTarget, VaultSettings};
 
-use self::cache::{Snapshot, VaultCache};
+use self::cache::{EntryIndex, Snapshot, VaultCache};
 use super::{Database, DatabaseCipher, EntryMeta, Folder, VaultError, VaultStore};
 use crate::auth::AuthService;
 use crate::caller::Caller;
@@ -113,7 +113,9 @@ enum Focus {
 pub(crate) struct Loaded {
     pub database: Arc<Database>,
     pub cipher: Arc<DatabaseCipher>,
-    pub tree: DatabaseTree,
+    /// The entries read (all, the one in focus, or none) under the folder tree.
+    pub index: Arc<EntryIndex>,
+    pub snapshot: Arc<Snapshot>,
     pub grants: Arc<Vec<Grant>>,
     pub policy: ServerPolicy,
     pub memberships: Memberships,
@@ -121,8 +123,6 @@ pub(crate) struct Loaded {
     pub now: Timestamp,
     /// Every folder with its parent and opened name.
     pub folders: Arc<HashMap<FolderId, (Option<FolderId>, String)>>,
-    /// The entries read (all, or the one in focus).
-    pub entries: HashMap<EntryId, EntryMeta>,
     /// The current version of the entry in focus, read with it.
     pub current: Option<Arc<super::EntryVersion>>,
     /// The entry in focus: whether the caller sees it and its rights, worked out once by [`VaultService::load`].
@@ -138,22 +138,17 @@ impl std::fmt::Debug for Loaded {
 impl Loaded {
     /// The one permission function, for this caller and instant.
     pub fn resolver(&self) -> Resolver<'_> {
-        Resolver::new(&self.tree, &self.grants, &self.policy, &self.memberships, self.user, self.now)
+        Resolver::new(&self.index.tree, &self.grants, &self.policy, &self.memberships, self.user, self.now)
     }
 
     /// `Folder/Sub` from the root to `folder` (empty for the root).
     pub fn folder_path(&self, folder: Option<FolderId>) -> String {
-        let mut names = Vec::new();
-        let mut at = folder;
-        // Bounded by the number of folders: the tree was checked acyclic when it was built.
-        for _ in 0..=self.folders.len() {
-            let Some(id) = at else { break };
-            let Some((parent, name)) = self.folders.get(&id) else { break };
-            names.push(name.as_str());
-            at = *parent;
-        }
-        names.reverse();
-        names.join("/")
+        folder.and_then(|f| self.snapshot.paths.get(&f).cloned()).unwrap_or_default()
+    }
+
+    /// An entry this load read, by id.
+    pub fn entry(&self, id: EntryId) -> Option<EntryMeta> {
+        self.index.get(id)
     }
 
     /// Whether `folder` (`None`: the root) is `top` or lies below it; everything is inside the root (`top` None).
@@ -173,7 +168,7 @@ impl Loaded {
 
     /// The entry, if the caller can see it; otherwise "not found" (its existence is not revealed).
     pub fn visible_entry(&self, id: EntryId) -> Result<(EntryMeta, PermissionSet), CoreError> {
-        let meta = self.entries.get(&id).copied().ok_or_else(|| CoreError::not_found("entry"))?;
+        let meta = self.entry(id).ok_or_else(|| CoreError::not_found("entry"))?;
         if let Some((focus, visible, rights)) = self.focus
             && focus == id
         {
@@ -322,35 +317,36 @@ impl VaultService {
     ) -> Result<Loaded, CoreError> {
         let id = snapshot.database.id;
         let mut current = None;
-        let entries: Vec<EntryMeta> = match focus {
-            Focus::Whole => self.placements(id).await?.to_vec(),
-            Focus::Entry(entry) => match self.reader.one(id, entry).await? {
-                Some((meta, version)) => {
-                    current = Some(version);
-                    vec![meta]
-                }
-                None => Vec::new(),
-            },
-            Focus::Folders => Vec::new(),
+        // An entry placed in a folder this copy does not know yet (another node made it): `load` reads afresh.
+        let stale =
+            |e: crate::permissions::TreeError| CoreError::Internal(format!("the stored folder tree is invalid: {e}"));
+        let index = match focus {
+            Focus::Whole => self.entry_index(&snapshot).await?,
+            Focus::Entry(entry) => {
+                let metas = match self.reader.one(id, entry).await? {
+                    Some((meta, version)) => {
+                        current = Some(version);
+                        vec![meta]
+                    }
+                    None => Vec::new(),
+                };
+                Arc::new(EntryIndex::new(&snapshot.tree, metas).map_err(stale)?)
+            }
+            Focus::Folders => Arc::new(EntryIndex::new(&snapshot.tree, Vec::new()).map_err(stale)?),
         };
         let policy = self.policy().await?;
         let memberships = self.memberships(user, direct).await?;
-        let tree = snapshot
-            .tree
-            .with_entries(entries.iter().map(EntryMeta::node).collect())
-            // An entry placed in a folder this copy does not know yet (another node made it): `load` reads afresh.
-            .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
         Ok(Loaded {
             database: Arc::clone(&snapshot.database),
             cipher: Arc::clone(&snapshot.cipher),
-            tree,
+            index,
             grants: Arc::clone(&snapshot.grants),
             policy,
             memberships,
             user,
             now: self.clock.now(),
             folders: Arc::clone(&snapshot.folders),
-            entries: entries.into_iter().map(|e| (e.id, e)).collect(),
+            snapshot,
             current,
             focus: None,
         })
@@ -374,7 +370,7 @@ impl VaultService {
         let resolver = loaded.resolver();
         // One resolver answers both questions for an entry in focus; an entry the caller sees opens the database.
         let focus = match focus {
-            Focus::Entry(id) if loaded.entries.contains_key(&id) => {
+            Focus::Entry(id) if loaded.entry(id).is_some() => {
                 let visible = resolver.is_visible(Object::Entry(id));
                 Some((id, visible, if visible { resolver.rights(Object::Entry(id)) } else { PermissionSet::EMPTY }))
             }
@@ -393,7 +389,7 @@ impl VaultService {
     /// A load of folders only cannot see that a visible entry opens the database too (DESIGN §3: a database is open
     /// when access to it is allowed or anything inside is visible), so before saying no it asks the whole tree.
     async fn opened_by_an_entry(&self, loaded: &Loaded) -> Result<bool, CoreError> {
-        if !loaded.entries.is_empty() {
+        if !loaded.index.metas().is_empty() {
             return Ok(false);
         }
         // Access has no server policy, so nothing in the database is visible without an Allow of access from one
@@ -427,16 +423,18 @@ impl VaultService {
         self.load_database(snapshot, caller.user_id(), Some(&direct), focus).await
     }
 
-    /// Where every entry of a database is: from the cache, or read and kept.
-    async fn placements(&self, database: DatabaseId) -> Result<Arc<Vec<EntryMeta>>, CoreError> {
-        let now = self.clock.now();
-        if let Some(placements) = self.cache.placements(database, now) {
-            return Ok(placements);
+    /// Every entry of a database under its tree: kept with the snapshot, or read and kept.
+    async fn entry_index(&self, snapshot: &Snapshot) -> Result<Arc<EntryIndex>, CoreError> {
+        if let Some(index) = snapshot.index() {
+            return Ok(index);
         }
         let generation = self.cache.generation();
-        let placements = Arc::new(self.vault.list_entries(database).await?);
-        self.cache.put_placements(database, Arc::clone(&placements), now, generation);
-        Ok(placements)
+        let metas = self.vault.list_entries(snapshot.database.id).await?;
+        let index = EntryIndex::new(&snapshot.tree, metas)
+            .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
+        let index = Arc::new(index);
+        self.cache.put_index(snapshot, Arc::clone(&index), generation);
+        Ok(index)
     }
 
     /// Drops the cached copy of an entry after a change to it.
@@ -446,7 +444,7 @@ impl VaultService {
 
     /// Drops where a database's entries are, after one was created, moved or deleted.
     fn placement_changed(&self, database: DatabaseId) {
-        self.cache.forget_placements(database);
+        self.cache.forget_index(database);
     }
 
     /// Drops the cached copy of a database after a change to its folders, grants or properties.

@@ -114,7 +114,7 @@ impl VaultService {
             return Ok(id);
         }
         let here: Vec<EntryId> =
-            visible.into_iter().filter(|id| loaded.entries.get(id).is_some_and(|m| m.folder == folder)).collect();
+            visible.into_iter().filter(|id| loaded.entry(*id).is_some_and(|m| m.folder == folder)).collect();
         let found: Vec<EntryId> = open_entries(&self.reader, loaded, &here)
             .await?
             .into_iter()
