@@ -158,10 +158,9 @@ impl Worker {
             Self::OpenDatabase { api, database, page_size } => {
                 let mut seen = 0;
                 loop {
-                    let page = api.get(&entries_page(database, seen, *page_size)).await?;
-                    let count = page["entries"].as_array().map_or(0, Vec::len);
+                    let (count, total) = api.entry_page(&entries_page(database, seen, *page_size)).await?;
                     seen += count;
-                    if count == 0 || seen as u64 >= page["total"].as_u64().unwrap_or(0) {
+                    if count == 0 || seen as u64 >= total {
                         break;
                     }
                 }
