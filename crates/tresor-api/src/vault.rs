@@ -219,6 +219,10 @@ pub struct EntrySummary {
     pub version: u32,
     /// RFC 3339.
     pub updated_at: String,
+    /// The stored entry did not decrypt (it was altered or is out of place): it is listed with empty fields, and
+    /// opening it fails with `undecryptable`.
+    #[serde(default)]
+    pub damaged: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

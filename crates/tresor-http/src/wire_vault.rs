@@ -188,6 +188,7 @@ pub fn summary(s: &EntrySummary) -> api::EntrySummary {
         expires: s.expires.map(time),
         version: s.meta.version,
         updated_at: time(s.meta.updated_at),
+        damaged: s.damaged,
     }
 }
 

@@ -53,19 +53,23 @@ pub struct EntrySummary {
     pub url: String,
     pub tags: Vec<String>,
     pub expires: Option<Timestamp>,
+    /// The stored entry did not decrypt: it is listed (so that one damaged entry does not hide a database) with
+    /// nothing of its contents; opening it fails with `undecryptable`.
+    pub damaged: bool,
 }
 
 impl EntrySummary {
-    pub(super) fn new(loaded: &Loaded, meta: EntryMeta, body: &EntryBody) -> Self {
+    pub(super) fn new(loaded: &Loaded, meta: EntryMeta, body: Option<&EntryBody>) -> Self {
         Self {
             database: (loaded.database.id, loaded.database.name.clone()),
             meta,
             folder_path: loaded.folder_path(meta.folder),
-            title: body.title.clone(),
-            username: body.username.clone(),
-            url: body.url.clone(),
-            tags: body.tags.clone(),
-            expires: body.expires,
+            title: body.map(|b| b.title.clone()).unwrap_or_default(),
+            username: body.map(|b| b.username.clone()).unwrap_or_default(),
+            url: body.map(|b| b.url.clone()).unwrap_or_default(),
+            tags: body.map(|b| b.tags.clone()).unwrap_or_default(),
+            expires: body.and_then(|b| b.expires),
+            damaged: body.is_none(),
         }
     }
 }
@@ -92,20 +96,28 @@ impl EntryCursor {
         let take = self.pending.len().min(BATCH);
         let ids: Vec<EntryId> = self.pending.drain(..take).collect();
         let bodies = open_entries(&self.reader, &self.loaded, &ids).await?;
-        Ok(Some(bodies.into_iter().map(|(meta, body)| EntrySummary::new(&self.loaded, meta, &body)).collect()))
+        Ok(Some(bodies.into_iter().map(|(meta, body)| EntrySummary::new(&self.loaded, meta, body.as_ref())).collect()))
     }
 }
 
 /// Opens the current versions of `ids` (in that order; entries gone meanwhile are left out), reading them in
-/// batches.
+/// batches. An entry that does not decrypt comes back as `None` and is logged: a listing shows it as damaged and
+/// goes on.
 pub(super) async fn open_entries(
     reader: &EntryReader,
     loaded: &Loaded,
     ids: &[EntryId],
-) -> Result<Vec<(EntryMeta, EntryBody)>, CoreError> {
+) -> Result<Vec<(EntryMeta, Option<EntryBody>)>, CoreError> {
     let rows = reader.many(loaded.database.id, ids).await?;
     rows.into_iter()
-        .map(|(meta, version)| Ok((meta, open_body(loaded, &meta, version.version, &version.ciphertext)?)))
+        .map(|(meta, version)| match open_body(loaded, &meta, version.version, &version.ciphertext) {
+            Ok(body) => Ok((meta, Some(body))),
+            Err(CoreError::Undecryptable(reason)) => {
+                tracing::error!(database = %meta.database, entry = %meta.id, %reason, "a stored entry did not decrypt");
+                Ok((meta, None))
+            }
+            Err(other) => Err(other),
+        })
         .collect()
 }
 

@@ -516,7 +516,16 @@ fn open_folders(
     folders
         .iter()
         .map(|f| {
-            let name = cipher.open_folder_name(f.id, &f.sealed_name).map_err(undecryptable)?;
+            // One damaged folder name must not close the whole database: the folder keeps its place in the tree
+            // (and its entries their rights) under a name that says what happened.
+            let name = match cipher.open_folder_name(f.id, &f.sealed_name) {
+                Ok(name) => name,
+                Err(e @ (VaultError::Undecryptable | VaultError::Malformed(_))) => {
+                    tracing::error!(database = %cipher.database(), folder = %f.id, error = %e, "a stored folder name did not decrypt");
+                    format!("(damaged folder {})", f.id)
+                }
+                Err(other) => return Err(other.into()),
+            };
             Ok((f.id, (f.parent, name)))
         })
         .collect()

@@ -47,12 +47,14 @@ impl VaultService {
             let loaded = self.load(caller, &id.to_string(), Focus::Whole).await?;
             let visible = loaded.resolver().visible_entries();
             for (meta, body) in open_entries(&self.reader, &loaded, &visible).await? {
+                // A damaged entry has no text to match.
+                let Some(body) = body else { continue };
                 let hit = [&body.title, &body.username, &body.url, &body.notes]
                     .into_iter()
                     .chain(body.tags.iter())
                     .any(|s| s.to_lowercase().contains(&needle));
                 if hit {
-                    matches.push(EntrySummary::new(&loaded, meta, &body));
+                    matches.push(EntrySummary::new(&loaded, meta, Some(&body)));
                 }
             }
         }
@@ -118,7 +120,7 @@ impl VaultService {
         let found: Vec<EntryId> = open_entries(&self.reader, loaded, &here)
             .await?
             .into_iter()
-            .filter(|(_, body)| body.title == name)
+            .filter(|(_, body)| body.as_ref().is_some_and(|b| b.title == name))
             .map(|(meta, _)| meta.id)
             .collect();
         match found.as_slice() {
