@@ -20,6 +20,9 @@ enum Need {
     Sessions,
     /// `ManageDatabases`: Database Administrator or Server Administrator (the super administrator too).
     Databases,
+    /// One database's properties and permissions: `ManageDatabases`, or "grant admin rights" on it. Anyone else is
+    /// told there is no such database, so that its name is not revealed.
+    OneDatabase,
 }
 
 /// Every admin route, in an order where each allowed caller's request succeeds on its own fixtures: `{u}` is a
@@ -40,15 +43,15 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("DELETE", "/api/v1/admin/groups/{g}/members/groups/{g2}", None, Need::Accounts),
     ("GET", "/api/v1/admin/databases", None, Need::Databases),
     ("POST", "/api/v1/admin/databases", Some(r#"{"name":"new-db-{c}"}"#), Need::Databases),
-    ("GET", "/api/v1/admin/databases/{d}", None, Need::Databases),
-    ("PATCH", "/api/v1/admin/databases/{d}", Some(r#"{"comments":"changed by {c}"}"#), Need::Databases),
-    ("GET", "/api/v1/admin/databases/{d}/folders", None, Need::Databases),
-    ("GET", "/api/v1/admin/databases/{d}/grants", None, Need::Databases),
-    ("PUT", "/api/v1/admin/databases/{d}/grants", Some(GROUP_READ), Need::Databases),
-    ("GET", "/api/v1/admin/databases/{d}/rights?user={u}", None, Need::Databases),
-    ("DELETE", "/api/v1/admin/databases/{d}/connections/{dsid}", None, Need::Databases),
-    ("DELETE", "/api/v1/admin/databases/{d}/grants/users/{u}", None, Need::Databases),
-    ("DELETE", "/api/v1/admin/databases/{d}/grants/groups/{g}", None, Need::Databases),
+    ("GET", "/api/v1/admin/databases/{d}", None, Need::OneDatabase),
+    ("PATCH", "/api/v1/admin/databases/{d}", Some(r#"{"comments":"changed by {c}"}"#), Need::OneDatabase),
+    ("GET", "/api/v1/admin/databases/{d}/folders", None, Need::OneDatabase),
+    ("GET", "/api/v1/admin/databases/{d}/grants", None, Need::OneDatabase),
+    ("PUT", "/api/v1/admin/databases/{d}/grants", Some(GROUP_READ), Need::OneDatabase),
+    ("GET", "/api/v1/admin/databases/{d}/rights?user={u}", None, Need::OneDatabase),
+    ("DELETE", "/api/v1/admin/databases/{d}/connections/{dsid}", None, Need::OneDatabase),
+    ("DELETE", "/api/v1/admin/databases/{d}/grants/users/{u}", None, Need::OneDatabase),
+    ("DELETE", "/api/v1/admin/databases/{d}/grants/groups/{g}", None, Need::OneDatabase),
     ("POST", "/api/v1/admin/assign", Some(ASSIGN), Need::Databases),
     ("GET", "/api/v1/admin/policy", None, Need::Databases),
     ("PATCH", "/api/v1/admin/policy", Some(r#"{"permissions":{"print":"undefined"}}"#), Need::Databases),
@@ -80,6 +83,7 @@ enum Outcome {
 const OK: Outcome = Outcome::Ok;
 const NO_SESSION: Outcome = Outcome::No(401, ErrorCode::Unauthenticated);
 const FORBIDDEN: Outcome = Outcome::No(403, ErrorCode::Forbidden);
+const NOT_FOUND: Outcome = Outcome::No(404, ErrorCode::NotFound);
 const CHANGE_FIRST: Outcome = Outcome::No(403, ErrorCode::PasswordChangeRequired);
 
 /// Who calls.
@@ -136,6 +140,8 @@ impl Row {
             Need::Accounts => self.accounts,
             Need::Sessions => self.sessions,
             Need::Databases => self.databases,
+            Need::OneDatabase if self.databases == FORBIDDEN => NOT_FOUND,
+            Need::OneDatabase => self.databases,
         }
     }
 }

@@ -107,6 +107,42 @@ async fn bad_input(server: &TestServer) {
 
     attachments_over_the_limit(server, &admin, &o, &entries).await;
     custom_password(&admin, &db).await;
+    nothing_to_probe(server, &admin).await;
+}
+
+/// Someone who sees only entries shared with them one by one, or nothing at all, cannot tell an entry or a
+/// database that exists from one that does not: the answers are the same, word for word.
+async fn nothing_to_probe(server: &TestServer, admin: &Admin) {
+    let owner = admin.user(server, "keeper", &[]).await;
+    let guest = admin.user(server, "guest", &[]).await;
+    let db = admin.database("Probed").await;
+    admin.grant(&db, ["access", "read", "add"].map(|p| grant(None, owner.subject(), p, "allow")).to_vec()).await;
+    let o = As::new(&admin.raw, &owner);
+    let shared = o.entry(&db, &json!({"title": "shared", "password": "pw-shared"})).await;
+    let hidden = o.entry(&db, &json!({"title": "hidden", "password": "pw-hidden"})).await;
+    let shared_id = shared["id"].as_str().unwrap();
+    let on_entry = |p| grant(Some(("entry", shared_id)), guest.subject(), p, "allow");
+    admin.grant(&db, vec![on_entry("access"), on_entry("read")]).await;
+    let g = As::new(&admin.raw, &guest);
+    let entries = format!("/api/v1/vault/databases/{db}/entries");
+    g.get(&format!("{entries}/{shared_id}")).await.expect_ok();
+    for suffix in ["", "/history", "/totp", "/attachments"] {
+        let existing = g.get(&format!("{entries}/{}{suffix}", hidden["id"].as_str().unwrap())).await;
+        let missing = g.get(&format!("{entries}/{MISSING}{suffix}")).await;
+        assert_eq!((existing.status, &existing.text), (missing.status, &missing.text), "{suffix}");
+        existing.expect(404, ErrorCode::NotFound);
+    }
+    // A database that exists but that the caller cannot open, on the user's routes and the administrators'.
+    let stranger = admin.user(server, "stranger", &[]).await;
+    let s = As::new(&admin.raw, &stranger);
+    for path in
+        ["/api/v1/vault/databases/{}/folders", "/api/v1/admin/databases/{}", "/api/v1/admin/databases/{}/grants"]
+    {
+        let existing = s.get(&path.replace("{}", "Probed")).await;
+        let missing = s.get(&path.replace("{}", "No-such-database")).await;
+        assert_eq!((existing.status, &existing.text), (missing.status, &missing.text), "{path}");
+        existing.expect(404, ErrorCode::NotFound);
+    }
 }
 
 async fn attachments_over_the_limit(server: &TestServer, admin: &Admin, o: &As<'_>, entries: &str) {
@@ -145,13 +181,13 @@ async fn custom_password(admin: &Admin, db: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_on_sqlite() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(Options { seats: 8, ..Options::default() }).await;
     bad_input(&server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_on_postgres() {
     let Some(url) = postgres_url() else { return };
-    let server = TestServer::start_with(Options { engine: Engine::Postgres(url), seats: 3 }).await;
+    let server = TestServer::start_with(Options { engine: Engine::Postgres(url), seats: 8 }).await;
     bad_input(&server).await;
 }

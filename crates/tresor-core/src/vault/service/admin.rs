@@ -93,8 +93,9 @@ impl VaultService {
             let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
             let resolver = loaded.resolver();
             let object = Object::Database(loaded.database.id);
+            // A database the caller cannot open is "not found", exactly like one that does not exist.
             if !resolver.is_visible(object) {
-                return Err(CoreError::Forbidden(format!("this needs {}", ManageDatabases::NEEDS)));
+                return Err(CoreError::not_found("database"));
             }
             if !resolver.resolve(object, Permission::GrantAdmin) {
                 return Err(CoreError::Forbidden(
@@ -232,7 +233,8 @@ impl VaultService {
         update: DatabaseUpdate,
     ) -> Result<DatabaseProperties, CoreError> {
         let admin = self.administer(caller, database, password).await?;
-        let mut db = admin.database;
+        // Written whole, so read from the store, not the cache: another node's change must not be undone.
+        let mut db = self.vault.database(admin.database.id).await?.ok_or_else(|| CoreError::not_found("database"))?;
         if let Some(name) = update.name {
             db.name = database_name(&name)?;
         }
@@ -259,8 +261,7 @@ impl VaultService {
             };
         }
         db.updated_at = self.clock.now();
-        self.changed(db.id);
-        self.vault.update_database(&db).await.map_err(|e| match e {
+        self.writing_database(db.id, self.vault.update_database(&db)).await.map_err(|e| match e {
             crate::store::StoreError::Duplicate(_) => {
                 CoreError::Duplicate(format!("a database named '{}' exists already", db.name))
             }
@@ -273,14 +274,13 @@ impl VaultService {
     pub async fn delete_database(
         &self,
         caller: &Caller,
-        cap: &ManageDatabases,
+        _cap: &ManageDatabases,
         database: &str,
         password: Option<SecretString>,
     ) -> Result<(), CoreError> {
-        let _ = cap;
         let admin = self.administer(caller, database, password).await?;
-        self.changed(admin.database.id);
-        if !self.vault.delete_database(admin.database.id).await? {
+        let id = admin.database.id;
+        if !self.writing_database(id, self.vault.delete_database(id)).await? {
             return Err(CoreError::not_found("database"));
         }
         if let Ok(mut map) = self.connections.lock() {

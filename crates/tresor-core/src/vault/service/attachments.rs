@@ -31,8 +31,7 @@ pub struct AttachmentInfo {
 }
 
 /// An upload in progress: bytes pushed in are sealed a chunk at a time; nothing is stored until
-/// [`VaultService::finish_upload`].
-#[derive(Debug)]
+/// [`VaultService::finish_upload`]. Its `Debug` shows ids and sizes, never the file.
 pub struct AttachmentUpload {
     cipher: Arc<DatabaseCipher>,
     id: AttachmentId,
@@ -44,6 +43,19 @@ pub struct AttachmentUpload {
     size: u64,
     pending: Zeroizing<Vec<u8>>,
     chunks: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for AttachmentUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachmentUpload")
+            .field("id", &self.id)
+            .field("database", &self.database)
+            .field("entry", &self.entry)
+            .field("size", &self.size)
+            .field("limit", &self.limit)
+            .field("chunks", &self.chunks.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AttachmentUpload {

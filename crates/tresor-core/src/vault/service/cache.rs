@@ -27,8 +27,7 @@ pub const MAX_ENTRY_BYTES: usize = 8 * 1024 * 1024;
 /// What one cached entry costs besides its ciphertext: the map slot, the metadata, the shared version.
 const ENTRY_OVERHEAD: usize = 160;
 
-/// One database as every request sees it.
-#[derive(Debug)]
+/// One database as every request sees it. Its `Debug` shows ids and counts: folder names are what users typed.
 pub(crate) struct Snapshot {
     pub database: Arc<Database>,
     pub cipher: Arc<DatabaseCipher>,
@@ -42,6 +41,17 @@ pub(crate) struct Snapshot {
     /// Every entry under the tree, read when a load needs them all, dropped when one is created, moved or deleted.
     index: Mutex<Option<Arc<EntryIndex>>>,
     loaded_at: Timestamp,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("database", &self.database.id)
+            .field("folders", &self.folders.len())
+            .field("grants", &self.grants.len())
+            .field("loaded_at", &self.loaded_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Snapshot {

@@ -128,8 +128,8 @@ pub struct EntryInput {
     pub body: EntryBody,
 }
 
-/// A change to an entry; `None` keeps the current value.
-#[derive(Debug, Default)]
+/// A change to an entry; `None` keeps the current value. Its `Debug` names what changes, never a value.
+#[derive(Default)]
 pub struct EntryChange {
     /// Refuse the change if the entry has moved on from this version.
     pub expected_version: Option<u32>,
@@ -144,6 +144,25 @@ pub struct EntryChange {
     pub fields: Vec<(String, String)>,
     pub custom: Option<Vec<CustomField>>,
     pub totp: Option<Option<TotpSecret>>,
+}
+
+impl std::fmt::Debug for EntryChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |present: bool| if present { "<set>" } else { "-" };
+        f.debug_struct("EntryChange")
+            .field("expected_version", &self.expected_version)
+            .field("title", &set(self.title.is_some()))
+            .field("username", &set(self.username.is_some()))
+            .field("password", &set(self.password.is_some()))
+            .field("url", &set(self.url.is_some()))
+            .field("notes", &set(self.notes.is_some()))
+            .field("tags", &set(self.tags.is_some()))
+            .field("expires", &set(self.expires.is_some()))
+            .field("fields", &self.fields.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>())
+            .field("custom", &self.custom.as_ref().map(Vec::len))
+            .field("totp", &set(self.totp.is_some()))
+            .finish()
+    }
 }
 
 impl EntryChange {

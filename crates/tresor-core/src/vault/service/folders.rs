@@ -48,7 +48,7 @@ impl VaultService {
             let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
             let resolver = loaded.resolver();
             let object = Object::Database(loaded.database.id);
-            if resolver.is_visible(object) || self.opened_by_an_entry(&loaded).await? {
+            if resolver.is_visible(object) || self.opened_by_an_entry(&loaded, Focus::Folders).await? {
                 let rights = resolver.rights(object);
                 out.push((Database::clone(&loaded.database), rights));
             }
@@ -98,9 +98,7 @@ impl VaultService {
         let sealed_name = loaded.cipher.seal_folder_name(id, name)?;
         let now = self.clock.now();
         let folder = Folder { id, database: loaded.database.id, parent, sealed_name, created_at: now, updated_at: now };
-        self.changed(loaded.database.id);
-        self.vault.insert_folder(&folder).await?;
-        self.changed(loaded.database.id);
+        self.writing_database(loaded.database.id, self.vault.insert_folder(&folder)).await?;
         self.folder_view(caller, &loaded.database, id).await
     }
 
@@ -116,16 +114,22 @@ impl VaultService {
         let rights = loaded.container(Some(folder))?;
         require(rights, Permission::Modify, "this folder")?;
         let now = self.clock.now();
-        self.changed(loaded.database.id);
+        // Everything is checked before anything is written: a bad name must not leave a move half-done.
         if let Some(parent) = change.parent {
             require(loaded.container(parent)?, Permission::Add, "the target folder")?;
-            self.vault.move_folder(loaded.database.id, folder, parent, now).await?;
         }
-        if let Some(name) = change.name {
-            let sealed = loaded.cipher.seal_folder_name(folder, &name)?;
-            self.vault.rename_folder(loaded.database.id, folder, &sealed, now).await?;
-        }
-        self.changed(loaded.database.id);
+        let sealed = change.name.map(|name| loaded.cipher.seal_folder_name(folder, &name)).transpose()?;
+        let db = loaded.database.id;
+        self.writing_database(db, async {
+            if let Some(parent) = change.parent {
+                self.vault.move_folder(db, folder, parent, now).await?;
+            }
+            if let Some(sealed) = &sealed {
+                self.vault.rename_folder(db, folder, sealed, now).await?;
+            }
+            Ok(())
+        })
+        .await?;
         self.folder_view(caller, &loaded.database, folder).await
     }
 
@@ -158,10 +162,9 @@ impl VaultService {
                 return Err(CoreError::Forbidden("the folder holds folders or entries you may not delete".to_owned()));
             }
         }
-        self.changed(loaded.database.id);
-        let deleted = self.vault.delete_folder(loaded.database.id, folder, recursive).await;
-        self.changed(loaded.database.id);
-        if !deleted? {
+        let deleted =
+            self.writing_database(loaded.database.id, self.vault.delete_folder(loaded.database.id, folder, recursive));
+        if !deleted.await? {
             return Err(CoreError::not_found("folder"));
         }
         Ok(())

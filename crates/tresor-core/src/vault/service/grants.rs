@@ -138,10 +138,7 @@ impl VaultService {
     /// Stores checked grants and drops the database's cached copy (before, so no reader keeps the old grants
     /// past the write; after, so none caches them from a read that raced with it).
     async fn store_grants(&self, db: &Database, grants: &[Grant]) -> Result<(), CoreError> {
-        self.changed(db.id);
-        self.vault.put_grants(db.id, grants).await?;
-        self.changed(db.id);
-        Ok(())
+        Ok(self.writing_database(db.id, self.vault.put_grants(db.id, grants)).await?)
     }
 
     /// Refuses grants that cannot be set (a database-only permission below the database, an empty window) or
@@ -175,9 +172,8 @@ impl VaultService {
             SubjectKey::User(u) => Subject::User(self.find_user(u).await?.id),
             SubjectKey::Group(g) => Subject::Group(self.find_group(g).await?.0),
         };
-        self.changed(admin.database.id);
-        let removed = self.vault.revoke_subject(admin.database.id, subject).await?;
-        self.changed(admin.database.id);
+        let db = admin.database.id;
+        let removed = self.writing_database(db, self.vault.revoke_subject(db, subject)).await?;
         if removed == 0 {
             return Err(CoreError::not_found("grants of that user or group in this database"));
         }

@@ -37,7 +37,7 @@ use crate::error::CoreError;
 use crate::ids::{DatabaseId, EntryId, FolderId, GroupId, SessionId, UserId};
 use crate::keyring::Keyring;
 use crate::permissions::{DatabaseTree, Grant, Memberships, Object, Permission, PermissionSet, Resolver, ServerPolicy};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// The vault's use cases. Cheap to share (`Arc`); holds no per-request state but the open-database register.
 #[derive(Debug)]
@@ -369,27 +369,29 @@ impl VaultService {
         let mut loaded = loaded;
         let resolver = loaded.resolver();
         // One resolver answers both questions for an entry in focus; an entry the caller sees opens the database.
-        let focus = match focus {
+        let in_focus = match focus {
             Focus::Entry(id) if loaded.entry(id).is_some() => {
                 let visible = resolver.is_visible(Object::Entry(id));
                 Some((id, visible, if visible { resolver.rights(Object::Entry(id)) } else { PermissionSet::EMPTY }))
             }
             _ => None,
         };
-        let open =
-            focus.is_some_and(|(_, visible, _)| visible) || resolver.is_visible(Object::Database(loaded.database.id));
+        let open = in_focus.is_some_and(|(_, visible, _)| visible)
+            || resolver.is_visible(Object::Database(loaded.database.id));
         drop(resolver);
-        if !open && !self.opened_by_an_entry(&loaded).await? {
+        if !open && !self.opened_by_an_entry(&loaded, focus).await? {
             return Err(CoreError::not_found("database"));
         }
-        loaded.focus = focus;
+        loaded.focus = in_focus;
         Ok(loaded)
     }
 
     /// A load of folders only cannot see that a visible entry opens the database too (DESIGN §3: a database is open
     /// when access to it is allowed or anything inside is visible), so before saying no it asks the whole tree.
-    async fn opened_by_an_entry(&self, loaded: &Loaded) -> Result<bool, CoreError> {
-        if !loaded.index.metas().is_empty() {
+    async fn opened_by_an_entry(&self, loaded: &Loaded, focus: Focus) -> Result<bool, CoreError> {
+        // A whole load has asked already. Any other must ask the whole tree, so that an entry in focus that the
+        // caller cannot see answers exactly as one that does not exist.
+        if matches!(focus, Focus::Whole) {
             return Ok(false);
         }
         // Access has no server policy, so nothing in the database is visible without an Allow of access from one
@@ -448,8 +450,22 @@ impl VaultService {
     }
 
     /// Drops the cached copy of a database after a change to its folders, grants or properties.
-    fn changed(&self, database: DatabaseId) {
+    fn database_changed(&self, database: DatabaseId) {
         self.cache.forget_database(database);
+    }
+
+    /// Runs a store write that changes a database's folders, grants or properties, dropping the database's cached
+    /// copy before it and again after it, whether it succeeded or not. The drop after is what counts: a load that
+    /// raced with the write may have cached the old rows under the generation the first drop set.
+    async fn writing_database<T>(
+        &self,
+        database: DatabaseId,
+        write: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.database_changed(database);
+        let result = write.await;
+        self.database_changed(database);
+        result
     }
 
     /// Records that the caller has the database open (for the properties' "who is connected"); returns whether

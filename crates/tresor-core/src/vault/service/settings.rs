@@ -134,15 +134,21 @@ impl VaultService {
         policy: &ServerPolicy,
         types: Option<&[EntryType]>,
     ) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
-        self.cache.forget_policy();
-        if let Some(types) = types {
-            if types.is_empty() {
-                return Err(CoreError::Validation("allow at least one entry type".to_owned()));
-            }
-            let list: Vec<&str> = types.iter().map(|t| t.name()).collect();
-            self.store.put_setting(ALLOWED_TYPES, &list.join(",")).await?;
+        if types.is_some_and(<[EntryType]>::is_empty) {
+            return Err(CoreError::Validation("allow at least one entry type".to_owned()));
         }
-        self.vault.put_server_policy(policy).await?;
+        self.cache.forget_policy();
+        let written = async {
+            if let Some(types) = types {
+                let list: Vec<&str> = types.iter().map(|t| t.name()).collect();
+                self.store.put_setting(ALLOWED_TYPES, &list.join(",")).await?;
+            }
+            self.vault.put_server_policy(policy).await
+        }
+        .await;
+        // Dropped again after the write, whatever its outcome: a load that raced with it may have cached the old one.
+        self.cache.forget_policy();
+        written?;
         self.server_policy(cap).await
     }
 
@@ -228,7 +234,7 @@ impl VaultService {
         }
         if let Err(e) = made {
             for db in &out {
-                self.changed(db.id);
+                self.database_changed(db.id);
                 self.vault.delete_database(db.id).await?;
             }
             return Err(e);
@@ -271,8 +277,7 @@ impl VaultService {
             return Ok(());
         };
         if self.settings().await?.delete_private_database_with_user {
-            self.vault.delete_database(id).await?;
-            self.changed(id);
+            self.writing_database(id, self.vault.delete_database(id)).await?;
             self.store.put_setting(&key, "").await?;
         }
         Ok(())
