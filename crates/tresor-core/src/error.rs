@@ -76,6 +76,7 @@ impl From<StoreError> for CoreError {
             }
             StoreError::StaleVersion { current } => CoreError::Stale { current },
             StoreError::NotEmpty(what) => CoreError::Conflict(format!("{what} is not empty")),
+            StoreError::Changed(what) => CoreError::Conflict(what),
             StoreError::FolderCycle => {
                 CoreError::Validation("a folder cannot be moved into itself or one of its sub-folders".to_owned())
             }

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// A delete that is refused because something is still inside (a folder deleted without `recursive`).
     #[error("{0} is not empty")]
     NotEmpty(String),
+    /// What a write was checked against changed before it ran (a folder's contents, for a recursive delete).
+    #[error("{0}")]
+    Changed(String),
     /// An update that started from an older version than the current one (optimistic concurrency).
     #[error("the entry has changed since it was read: its current version is {current}")]
     StaleVersion { current: u32 },

@@ -2,8 +2,8 @@
 //! non-empty one only recursively), each structural change in a transaction that holds the database's turn.
 
 use sqlx::Row;
-use tresor_core::vault::{Folder, move_would_cycle};
-use tresor_core::{DatabaseId, FolderId, StoreError, Timestamp};
+use tresor_core::vault::{Folder, FolderContents, move_would_cycle};
+use tresor_core::{DatabaseId, EntryId, FolderId, StoreError, Timestamp};
 
 use crate::SqlStore;
 use crate::error::{GENERIC, Names, corrupt};
@@ -124,14 +124,42 @@ pub(crate) async fn delete_folder(
     store: &SqlStore,
     database: DatabaseId,
     id: FolderId,
-    recursive: bool,
+    contents: Option<&FolderContents>,
 ) -> Result<bool, StoreError> {
     let mut tx = store.begin_write().await?;
     match lock_database(store, &mut tx, database).await {
         Err(StoreError::NotFound(_)) => return Ok(false),
         other => other?,
     }
-    if !recursive {
+    if let Some(expected) = contents {
+        // Under the database's lock: what is inside now must be what the caller checked its rights on.
+        let folders: Vec<(String, Option<String>)> =
+            sqlx::query("SELECT id, parent_id FROM folders WHERE database_id = $1")
+                .bind(database.to_string())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(store.fail(GENERIC))?
+                .iter()
+                .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<Option<String>, _>(1)?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(store.fail(GENERIC))?;
+        let entries: Vec<(String, Option<String>)> =
+            sqlx::query("SELECT id, folder_id FROM entries WHERE database_id = $1")
+                .bind(database.to_string())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(store.fail(GENERIC))?
+                .iter()
+                .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<Option<String>, _>(1)?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(store.fail(GENERIC))?;
+        let found = subtree_contents(id, &folders, &entries)?;
+        if &found != expected {
+            return Err(StoreError::Changed(
+                "the folder's contents changed meanwhile; open it again and repeat the delete".to_owned(),
+            ));
+        }
+    } else {
         let inside: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM folders WHERE database_id = $1 AND parent_id = $2) \
              + (SELECT COUNT(*) FROM entries WHERE database_id = $1 AND folder_id = $2)",
@@ -153,4 +181,38 @@ pub(crate) async fn delete_folder(
         .map_err(store.fail(GENERIC))?;
     tx.commit().await.map_err(store.fail(GENERIC))?;
     Ok(deleted.rows_affected() > 0)
+}
+
+/// What lies below `top` (at any depth), from every folder's parent and every entry's folder, as stored ids.
+fn subtree_contents(
+    top: FolderId,
+    folders: &[(String, Option<String>)],
+    entries: &[(String, Option<String>)],
+) -> Result<FolderContents, StoreError> {
+    let parse_folder = |s: &str| s.parse::<FolderId>().map_err(|_| corrupt("folders", "id", s));
+    let mut children: std::collections::HashMap<FolderId, Vec<FolderId>> = std::collections::HashMap::new();
+    for (id, parent) in folders {
+        if let Some(parent) = parent {
+            children.entry(parse_folder(parent)?).or_default().push(parse_folder(id)?);
+        }
+    }
+    let mut inside = std::collections::BTreeSet::new();
+    let mut stack = vec![top];
+    while let Some(f) = stack.pop() {
+        for child in children.get(&f).into_iter().flatten() {
+            // A cycle in stored data cannot make this loop forever: each folder is taken once.
+            if inside.insert(*child) {
+                stack.push(*child);
+            }
+        }
+    }
+    let mut contents = FolderContents { folders: inside, entries: std::collections::BTreeSet::new() };
+    for (id, folder) in entries {
+        let Some(folder) = folder else { continue };
+        let folder = parse_folder(folder)?;
+        if folder == top || contents.folders.contains(&folder) {
+            contents.entries.insert(id.parse::<EntryId>().map_err(|_| corrupt("entries", "id", id))?);
+        }
+    }
+    Ok(contents)
 }

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use tresor_core::permissions::{Grant, ServerPolicy, Subject};
 use tresor_core::vault::{
-    AttachmentMeta, Database, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, Folder, NewAttachment, NewEntry,
-    VaultStore, VersionInfo,
+    AttachmentMeta, Database, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, Folder, FolderContents,
+    NewAttachment, NewEntry, VaultStore, VersionInfo,
 };
 use tresor_core::{AttachmentId, DatabaseId, EntryId, FolderId, StoreError, Timestamp};
 
@@ -65,8 +65,13 @@ impl VaultStore for SqlStore {
     ) -> Result<(), StoreError> {
         folders::move_folder(self, database, id, parent, at).await
     }
-    async fn delete_folder(&self, database: DatabaseId, id: FolderId, recursive: bool) -> Result<bool, StoreError> {
-        folders::delete_folder(self, database, id, recursive).await
+    async fn delete_folder(
+        &self,
+        database: DatabaseId,
+        id: FolderId,
+        contents: Option<&FolderContents>,
+    ) -> Result<bool, StoreError> {
+        folders::delete_folder(self, database, id, contents).await
     }
 
     async fn insert_entry(&self, entry: &NewEntry) -> Result<EntryMeta, StoreError> {

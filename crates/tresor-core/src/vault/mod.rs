@@ -37,8 +37,8 @@ pub use database::{
 pub use entry_type::{EntryType, FieldFormat, FieldSpec};
 pub use service::VaultService;
 pub use store::{
-    AttachmentMeta, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, NewAttachment, NewEntry,
-    VaultStore, VersionInfo,
+    AttachmentMeta, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, FolderContents,
+    NewAttachment, NewEntry, VaultStore, VersionInfo,
 };
 /// The data key type [`DatabaseCipher`] wraps, for callers that hold a key of their own (tests, import).
 pub use tresor_crypto::DataKey;

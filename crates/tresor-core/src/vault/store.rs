@@ -19,6 +19,13 @@ use crate::ids::{AttachmentId, DatabaseId, EntryId, FolderId, UserId};
 use crate::permissions::{EntryNode, FolderNode, Grant, ServerPolicy, Subject};
 use crate::store::StoreError;
 
+/// What lies inside a folder, at any depth: the folders and the entries a recursive delete takes with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderContents {
+    pub folders: std::collections::BTreeSet<FolderId>,
+    pub entries: std::collections::BTreeSet<EntryId>,
+}
+
 /// The version of a newly created entry; each update adds one.
 pub const FIRST_VERSION: u32 = 1;
 
@@ -220,9 +227,16 @@ pub trait VaultStore: Send + Sync + fmt::Debug + 'static {
         parent: Option<FolderId>,
         at: Timestamp,
     ) -> Result<(), StoreError>;
-    /// Deletes a folder. A folder holding folders or entries is refused with [`StoreError::NotEmpty`] unless
-    /// `recursive`, which deletes everything inside it too. Returns whether it existed.
-    async fn delete_folder(&self, database: DatabaseId, id: FolderId, recursive: bool) -> Result<bool, StoreError>;
+    /// Deletes a folder. Without `contents`, a folder holding folders or entries is refused with
+    /// [`StoreError::NotEmpty`]. With them, everything inside goes too, but only if what is inside is exactly
+    /// `contents` at the moment of the delete: the caller checked its rights on those, and nothing created or moved
+    /// in since may go with them ([`StoreError::Changed`]). Returns whether it existed.
+    async fn delete_folder(
+        &self,
+        database: DatabaseId,
+        id: FolderId,
+        contents: Option<&FolderContents>,
+    ) -> Result<bool, StoreError>;
 
     // --- entries ----------------------------------------------------------------------------------------------
     /// Creates an entry at [`FIRST_VERSION`]. [`StoreError::NotFound`] when the database or the folder (in that

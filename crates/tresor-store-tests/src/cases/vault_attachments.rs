@@ -1,7 +1,7 @@
 //! Cases for attachments: sealed chunks stored together and read one at a time, listings and deletes, the
 //! database boundary, and the cascades from entries, folders and databases.
 
-use tresor_core::vault::{AttachmentMeta, DatabaseCipher, NewAttachment};
+use tresor_core::vault::{AttachmentMeta, DatabaseCipher, FolderContents, NewAttachment};
 use tresor_core::{AttachmentId, DatabaseId, EntryId, StoreError, UserId};
 
 use super::assert_err;
@@ -167,7 +167,8 @@ pub async fn vault_attachments_go_with_entry_folder_and_database(db: TestDb) {
     assert!(gone(&loose).await);
     assert!(!gone(&filed).await && !gone(&last).await);
 
-    assert!(store.delete_folder(d.id, folder.id, true).await.unwrap());
+    let inside = FolderContents { folders: Default::default(), entries: [filed.entry].into() };
+    assert!(store.delete_folder(d.id, folder.id, Some(&inside)).await.unwrap());
     assert!(gone(&filed).await);
     assert!(!gone(&last).await);
 

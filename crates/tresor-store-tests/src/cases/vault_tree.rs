@@ -2,7 +2,7 @@
 //! feeding the permission tree from the store.
 
 use tresor_core::permissions::DatabaseTree;
-use tresor_core::vault::Folder;
+use tresor_core::vault::{Folder, FolderContents};
 use tresor_core::{DatabaseId, FolderId, StoreError};
 
 use super::assert_err;
@@ -97,12 +97,19 @@ pub async fn vault_folder_delete(db: TestDb) {
     store.insert_entry(&beside).await.unwrap();
 
     // Non-empty: a sub-folder, or an entry, is enough to refuse.
-    assert_err(store.delete_folder(d.id, top.id, false).await, |e| matches!(e, StoreError::NotEmpty(_)));
-    assert_err(store.delete_folder(d.id, leaf.id, false).await, |e| matches!(e, StoreError::NotEmpty(_)));
+    assert_err(store.delete_folder(d.id, top.id, None).await, |e| matches!(e, StoreError::NotEmpty(_)));
+    assert_err(store.delete_folder(d.id, leaf.id, None).await, |e| matches!(e, StoreError::NotEmpty(_)));
     assert_eq!(store.list_folders(d.id).await.unwrap().len(), 3);
 
-    // Recursive: the subtree with its entries and their versions.
-    assert!(store.delete_folder(d.id, mid.id, true).await.unwrap());
+    // Recursive: only with exactly what is inside named, so that nothing the caller did not check goes with it.
+    let inside = FolderContents { folders: [leaf.id].into(), entries: [entry.id].into() };
+    let stale = FolderContents { folders: [leaf.id].into(), entries: Default::default() };
+    assert_err(store.delete_folder(d.id, mid.id, Some(&stale)).await, |e| matches!(e, StoreError::Changed(_)));
+    let too_much = FolderContents { folders: [leaf.id, top.id].into(), entries: [entry.id].into() };
+    assert_err(store.delete_folder(d.id, mid.id, Some(&too_much)).await, |e| matches!(e, StoreError::Changed(_)));
+    assert_eq!(store.list_folders(d.id).await.unwrap().len(), 3, "a refused delete deletes nothing");
+    // The subtree with its entries and their versions.
+    assert!(store.delete_folder(d.id, mid.id, Some(&inside)).await.unwrap());
     let left: Vec<FolderId> = store.list_folders(d.id).await.unwrap().iter().map(|f| f.id).collect();
     assert_eq!(left, [top.id]);
     assert_eq!(store.entry(d.id, entry.id).await.unwrap(), None);
@@ -110,7 +117,7 @@ pub async fn vault_folder_delete(db: TestDb) {
     assert!(store.entry(d.id, beside.id).await.unwrap().is_some());
 
     // Empty now: no need for recursion. Deleting again, or in another database, finds nothing.
-    assert!(store.delete_folder(d.id, top.id, false).await.unwrap());
-    assert!(!store.delete_folder(d.id, top.id, false).await.unwrap());
-    assert!(!store.delete_folder(DatabaseId::random(), top.id, true).await.unwrap());
+    assert!(store.delete_folder(d.id, top.id, None).await.unwrap());
+    assert!(!store.delete_folder(d.id, top.id, None).await.unwrap());
+    assert!(!store.delete_folder(DatabaseId::random(), top.id, Some(&FolderContents::default())).await.unwrap());
 }

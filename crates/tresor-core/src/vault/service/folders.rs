@@ -9,7 +9,7 @@ use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::FolderId;
 use crate::permissions::{Object, Permission, PermissionSet};
-use crate::vault::{Database, Folder};
+use crate::vault::{Database, Folder, FolderContents};
 
 /// A folder as one caller sees it.
 #[derive(Debug, Clone)]
@@ -144,26 +144,31 @@ impl VaultService {
     ) -> Result<(), CoreError> {
         let loaded = self.load(caller, database, Focus::Whole).await?;
         require(loaded.container(Some(folder))?, Permission::Delete, "this folder")?;
-        if recursive {
+        let contents = if recursive {
             let resolver = loaded.resolver();
             let inside = |at: Option<FolderId>| loaded.is_inside(at, Some(folder));
-            let blocked_folder = loaded
-                .folders
-                .iter()
-                .filter(|(id, (parent, _))| **id != folder && inside(*parent))
-                .any(|(id, _)| !resolver.resolve(Object::Folder(*id), Permission::Delete));
-            let blocked_entry = loaded
-                .index
-                .metas()
-                .iter()
-                .filter(|e| inside(e.folder))
-                .any(|e| !resolver.resolve(Object::Entry(e.id), Permission::Delete));
-            if blocked_folder || blocked_entry {
+            let contents = FolderContents {
+                folders: loaded
+                    .folders
+                    .iter()
+                    .filter(|(id, (parent, _))| **id != folder && inside(*parent))
+                    .map(|(id, _)| *id)
+                    .collect(),
+                entries: loaded.index.metas().iter().filter(|e| inside(e.folder)).map(|e| e.id).collect(),
+            };
+            let may_delete = contents.folders.iter().all(|f| resolver.resolve(Object::Folder(*f), Permission::Delete))
+                && contents.entries.iter().all(|e| resolver.resolve(Object::Entry(*e), Permission::Delete));
+            if !may_delete {
                 return Err(CoreError::Forbidden("the folder holds folders or entries you may not delete".to_owned()));
             }
-        }
-        let deleted =
-            self.writing_database(loaded.database.id, self.vault.delete_folder(loaded.database.id, folder, recursive));
+            Some(contents)
+        } else {
+            None
+        };
+        let deleted = self.writing_database(
+            loaded.database.id,
+            self.vault.delete_folder(loaded.database.id, folder, contents.as_ref()),
+        );
         if !deleted.await? {
             return Err(CoreError::not_found("folder"));
         }
