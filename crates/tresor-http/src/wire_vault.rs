@@ -14,11 +14,47 @@ use tresor_crypto::SecretString;
 use crate::wire::secret;
 
 pub fn permission_in(p: api::PermissionName) -> Permission {
-    Permission::from_name(p.as_str()).unwrap_or(Permission::Access)
+    use api::PermissionName as W;
+    match p {
+        W::Access => Permission::Access,
+        W::Read => Permission::Read,
+        W::Modify => Permission::Modify,
+        W::Add => Permission::Add,
+        W::Delete => Permission::Delete,
+        W::AutoComplete => Permission::AutoComplete,
+        W::AutofillBrowser => Permission::AutofillBrowser,
+        W::AcceptBrowserEntries => Permission::AcceptBrowserEntries,
+        W::Print => Permission::Print,
+        W::Export => Permission::Export,
+        W::SaveLocalCopy => Permission::SaveLocalCopy,
+        W::Synchronize => Permission::Synchronize,
+        W::Share => Permission::Share,
+        W::Seal => Permission::Seal,
+        W::SetSecondPassword => Permission::SetSecondPassword,
+        W::GrantAdmin => Permission::GrantAdmin,
+    }
 }
 
 pub fn permission_out(p: Permission) -> api::PermissionName {
-    api::PermissionName::parse(p.name()).unwrap_or(api::PermissionName::Access)
+    use api::PermissionName as W;
+    match p {
+        Permission::Access => W::Access,
+        Permission::Read => W::Read,
+        Permission::Modify => W::Modify,
+        Permission::Add => W::Add,
+        Permission::Delete => W::Delete,
+        Permission::AutoComplete => W::AutoComplete,
+        Permission::AutofillBrowser => W::AutofillBrowser,
+        Permission::AcceptBrowserEntries => W::AcceptBrowserEntries,
+        Permission::Print => W::Print,
+        Permission::Export => W::Export,
+        Permission::SaveLocalCopy => W::SaveLocalCopy,
+        Permission::Synchronize => W::Synchronize,
+        Permission::Share => W::Share,
+        Permission::Seal => W::Seal,
+        Permission::SetSecondPassword => W::SetSecondPassword,
+        Permission::GrantAdmin => W::GrantAdmin,
+    }
 }
 
 pub fn rights(set: PermissionSet) -> Vec<api::PermissionName> {
@@ -33,11 +69,39 @@ pub fn kind_in(name: &str) -> Result<EntryType, CoreError> {
 }
 
 pub fn kind_out(kind: EntryType) -> api::EntryKind {
-    api::EntryKind::parse(kind.name()).unwrap_or(api::EntryKind::Password)
+    use api::EntryKind as W;
+    match kind {
+        EntryType::Password => W::Password,
+        EntryType::CreditCard => W::CreditCard,
+        EntryType::SoftwareLicense => W::SoftwareLicense,
+        EntryType::Identity => W::Identity,
+        EntryType::Information => W::Information,
+        EntryType::Banking => W::Banking,
+        EntryType::EncryptedFile => W::EncryptedFile,
+        EntryType::Document => W::Document,
+        EntryType::RemoteDesktop => W::RemoteDesktop,
+        EntryType::Putty => W::Putty,
+        EntryType::TeamViewer => W::TeamViewer,
+        EntryType::Certificate => W::Certificate,
+    }
 }
 
 pub fn kind_from_wire(kind: api::EntryKind) -> EntryType {
-    EntryType::from_name(kind.as_str()).unwrap_or(EntryType::Password)
+    use api::EntryKind as W;
+    match kind {
+        W::Password => EntryType::Password,
+        W::CreditCard => EntryType::CreditCard,
+        W::SoftwareLicense => EntryType::SoftwareLicense,
+        W::Identity => EntryType::Identity,
+        W::Information => EntryType::Information,
+        W::Banking => EntryType::Banking,
+        W::EncryptedFile => EntryType::EncryptedFile,
+        W::Document => EntryType::Document,
+        W::RemoteDesktop => EntryType::RemoteDesktop,
+        W::Putty => EntryType::Putty,
+        W::TeamViewer => EntryType::TeamViewer,
+        W::Certificate => EntryType::Certificate,
+    }
 }
 
 pub fn time(t: Timestamp) -> String {
@@ -410,4 +474,22 @@ pub fn vault_settings(s: &VaultSettings) -> api::VaultSettingsView {
 /// A secret from a header or body, as the domain takes it.
 pub fn password(p: api::WirePassword) -> SecretString {
     secret(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wire names and the domain's are the same words: a drift would be a silent change of the API.
+    #[test]
+    fn names_agree_both_ways() {
+        for p in Permission::ALL {
+            assert_eq!(permission_out(p).as_str(), p.name());
+            assert_eq!(permission_in(permission_out(p)), p);
+        }
+        for k in EntryType::ALL {
+            assert_eq!(kind_out(k).as_str(), k.name());
+            assert_eq!(kind_from_wire(kind_out(k)), k);
+        }
+    }
 }

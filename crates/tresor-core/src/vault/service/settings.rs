@@ -21,8 +21,9 @@ const PRIVATE_DATABASE_PREFIX: &str = "vault.private_database.";
 
 /// Default largest attachment: 25 MiB.
 pub const DEFAULT_ATTACHMENT_LIMIT: u64 = 25 * 1024 * 1024;
-/// Largest attachment limit an administrator may set: 1 GiB.
-pub const MAX_ATTACHMENT_LIMIT: u64 = 1024 * 1024 * 1024;
+/// Largest attachment limit an administrator may set: 256 MiB. An upload's sealed chunks are held until it is
+/// stored in one transaction, so the limit bounds the memory of each upload in flight.
+pub const MAX_ATTACHMENT_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// The vault's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
