@@ -372,17 +372,31 @@ impl VaultService {
         entry: EntryId,
         folder: Option<FolderId>,
     ) -> Result<OpenedEntry, CoreError> {
-        let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
-        let (_, rights) = loaded.visible_entry(entry)?;
+        let mut loaded = self.load(caller, database, Focus::Entry(entry)).await?;
+        let (meta, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
         require(loaded.container(folder)?, Permission::Add, "the target folder")?;
+        let version = loaded.current.take().ok_or_else(|| CoreError::not_found("entry"))?;
+        let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
         self.entry_changed(entry);
         self.placement_changed(loaded.database.id);
         let moved = self.vault.move_entry(loaded.database.id, entry, folder, self.clock.now()).await;
         self.entry_changed(entry);
         self.placement_changed(loaded.database.id);
         moved?;
-        self.entry(caller, &loaded.database.id.to_string(), entry).await
+        match self.entry(caller, &loaded.database.id.to_string(), entry).await {
+            // Moved where the caller cannot see it (add there, but not read): the move stands, and the answer is
+            // the entry the caller just had, in its new place, with no rights left on it.
+            Err(CoreError::NotFound { .. }) => {
+                let info =
+                    VersionInfo { version: version.version, author: version.author, created_at: version.created_at };
+                let mut opened =
+                    self.opened(&loaded, EntryMeta { folder, ..meta }, info, body, PermissionSet::EMPTY).await?;
+                opened.folder_path = loaded.folder_path(folder);
+                Ok(opened)
+            }
+            answer => answer,
+        }
     }
 
     /// An entry's versions, newest first.

@@ -250,12 +250,14 @@ impl VaultService {
     }
 
     /// The snapshot of a database record already read (listings).
+    ///
+    /// A copy that is not cached is built from the record read again, not from `database`: a record read before
+    /// the generation was taken could be older than a change that dropped the cache meanwhile.
     async fn snapshot_of(&self, database: Database) -> Result<Arc<Snapshot>, CoreError> {
         if let Some(snapshot) = self.cache.database(database.id, self.clock.now()) {
             return Ok(snapshot);
         }
-        let generation = self.cache.generation();
-        self.build_snapshot(database, generation).await
+        self.snapshot(&database.id.to_string()).await
     }
 
     async fn build_snapshot(&self, database: Database, generation: u64) -> Result<Arc<Snapshot>, CoreError> {
@@ -263,7 +265,10 @@ impl VaultService {
         let stored = self.vault.list_folders(database.id).await?;
         let grants = self.vault.grants(database.id).await?;
         let folders = open_folders(&cipher, &stored)?;
-        let nodes = stored.iter().map(|f| f.node(folders[&f.id].1.clone())).collect();
+        let nodes = stored
+            .iter()
+            .map(|f| f.node(folders.get(&f.id).map(|(_, name)| name.clone()).unwrap_or_default()))
+            .collect();
         let tree = DatabaseTree::build(database.id, database.name.clone(), nodes, Vec::new())
             .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
         let snapshot = Arc::new(Snapshot::new(database, cipher, folders, tree, grants, self.clock.now()));
