@@ -133,26 +133,10 @@ pub(crate) async fn delete_folder(
     }
     if let Some(expected) = contents {
         // Under the database's lock: what is inside now must be what the caller checked its rights on.
-        let folders: Vec<(String, Option<String>)> =
-            sqlx::query("SELECT id, parent_id FROM folders WHERE database_id = $1")
-                .bind(database.to_string())
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(store.fail(GENERIC))?
-                .iter()
-                .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<Option<String>, _>(1)?)))
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(store.fail(GENERIC))?;
-        let entries: Vec<(String, Option<String>)> =
-            sqlx::query("SELECT id, folder_id FROM entries WHERE database_id = $1")
-                .bind(database.to_string())
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(store.fail(GENERIC))?
-                .iter()
-                .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<Option<String>, _>(1)?)))
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(store.fail(GENERIC))?;
+        let folders =
+            placements(store, &mut tx, "SELECT id, parent_id FROM folders WHERE database_id = $1", database).await?;
+        let entries =
+            placements(store, &mut tx, "SELECT id, folder_id FROM entries WHERE database_id = $1", database).await?;
         let found = subtree_contents(id, &folders, &entries)?;
         if &found != expected {
             return Err(StoreError::Changed(
@@ -181,6 +165,20 @@ pub(crate) async fn delete_folder(
         .map_err(store.fail(GENERIC))?;
     tx.commit().await.map_err(store.fail(GENERIC))?;
     Ok(deleted.rows_affected() > 0)
+}
+
+/// `(id, parent folder id)` rows of one database, as stored, from `sql` with the database id as `$1`.
+async fn placements(
+    store: &SqlStore,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    sql: &'static str,
+    database: DatabaseId,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    let rows = sqlx::query(sql).bind(database.to_string()).fetch_all(&mut **tx).await.map_err(store.fail(GENERIC))?;
+    rows.iter()
+        .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<Option<String>, _>(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(store.fail(GENERIC))
 }
 
 /// What lies below `top` (at any depth), from every folder's parent and every entry's folder, as stored ids.
