@@ -9,7 +9,6 @@ use tresor_core::vault::service::{
 };
 use tresor_core::vault::{CustomField, Database, DatabaseListing, EntryBody, EntryType, FieldValue, TotpSecret};
 use tresor_core::{CoreError, Timestamp};
-use tresor_crypto::SecretString;
 
 use crate::wire::secret;
 
@@ -469,11 +468,6 @@ pub fn vault_settings(s: &VaultSettings) -> api::VaultSettingsView {
         attachment_limit_bytes: s.attachment_limit_bytes,
         password_policy: password_policy_out(&s.password_policy),
     }
-}
-
-/// A secret from a header or body, as the domain takes it.
-pub fn password(p: api::WirePassword) -> SecretString {
-    secret(p)
 }
 
 #[cfg(test)]

@@ -74,35 +74,51 @@ pub(crate) async fn database_by_name(store: &SqlStore, name: &str) -> Result<Opt
     row.as_ref().map(vault_rows::database).transpose()
 }
 
+/// A database with its figures: entries, bytes stored (every version and attachment chunk), last change and access.
+macro_rules! listing_select {
+    () => {
+        concat!(
+            "SELECT ",
+            database_columns!(),
+            ", (SELECT COUNT(*) FROM entries e WHERE e.database_id = d.id) AS entry_count, \
+             (SELECT CAST(COALESCE(SUM(LENGTH(v.ciphertext)), 0) AS BIGINT) FROM entry_versions v \
+              JOIN entries e ON e.id = v.entry_id WHERE e.database_id = d.id) \
+             + (SELECT CAST(COALESCE(SUM(LENGTH(c.ciphertext)), 0) AS BIGINT) FROM attachment_chunks c \
+              JOIN attachments a ON a.id = c.attachment_id WHERE a.database_id = d.id) AS size_bytes, \
+             (SELECT MAX(e.updated_at) FROM entries e WHERE e.database_id = d.id) AS last_entry_change, \
+             d.last_accessed_at FROM databases d"
+        )
+    };
+}
+
 pub(crate) async fn list_databases(store: &SqlStore) -> Result<Vec<DatabaseListing>, StoreError> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        database_columns!(),
-        ", (SELECT COUNT(*) FROM entries e WHERE e.database_id = d.id) AS entry_count, \
-         (SELECT CAST(COALESCE(SUM(LENGTH(v.ciphertext)), 0) AS BIGINT) FROM entry_versions v \
-          JOIN entries e ON e.id = v.entry_id WHERE e.database_id = d.id) \
-         + (SELECT CAST(COALESCE(SUM(LENGTH(c.ciphertext)), 0) AS BIGINT) FROM attachment_chunks c \
-          JOIN attachments a ON a.id = c.attachment_id WHERE a.database_id = d.id) AS size_bytes, \
-         (SELECT MAX(e.updated_at) FROM entries e WHERE e.database_id = d.id) AS last_entry_change, \
-         d.last_accessed_at FROM databases d ORDER BY d.name_key"
-    ))
-    .fetch_all(store.pool())
-    .await
-    .map_err(store.fail(GENERIC))?;
-    rows.iter()
-        .map(|row| {
-            let database = vault_rows::database(row)?;
-            let activity = vault_rows::database_activity(row)?;
-            let last_modified = activity.last_entry_change.map_or(database.updated_at, |t| t.max(database.updated_at));
-            Ok(DatabaseListing {
-                database,
-                entries: activity.entries,
-                size_bytes: activity.size_bytes,
-                last_modified,
-                last_accessed: activity.last_accessed,
-            })
-        })
-        .collect()
+    let rows = sqlx::query(concat!(listing_select!(), " ORDER BY d.name_key"))
+        .fetch_all(store.pool())
+        .await
+        .map_err(store.fail(GENERIC))?;
+    rows.iter().map(database_listing_row).collect()
+}
+
+pub(crate) async fn database_listing(store: &SqlStore, id: DatabaseId) -> Result<Option<DatabaseListing>, StoreError> {
+    let row = sqlx::query(concat!(listing_select!(), " WHERE d.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(store.pool())
+        .await
+        .map_err(store.fail(GENERIC))?;
+    row.as_ref().map(database_listing_row).transpose()
+}
+
+fn database_listing_row(row: &sqlx::any::AnyRow) -> Result<DatabaseListing, StoreError> {
+    let database = vault_rows::database(row)?;
+    let activity = vault_rows::database_activity(row)?;
+    let last_modified = activity.last_entry_change.map_or(database.updated_at, |t| t.max(database.updated_at));
+    Ok(DatabaseListing {
+        database,
+        entries: activity.entries,
+        size_bytes: activity.size_bytes,
+        last_modified,
+        last_accessed: activity.last_accessed,
+    })
 }
 
 pub(crate) async fn update_database(store: &SqlStore, d: &Database) -> Result<(), StoreError> {

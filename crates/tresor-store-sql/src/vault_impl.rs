@@ -25,6 +25,9 @@ impl VaultStore for SqlStore {
     async fn list_databases(&self) -> Result<Vec<DatabaseListing>, StoreError> {
         databases::list_databases(self).await
     }
+    async fn database_listing(&self, id: DatabaseId) -> Result<Option<DatabaseListing>, StoreError> {
+        databases::database_listing(self, id).await
+    }
     async fn update_database(&self, database: &Database) -> Result<(), StoreError> {
         databases::update_database(self, database).await
     }

@@ -159,11 +159,7 @@ impl AccountService {
     }
 
     async fn resolve_group(&self, key: &str) -> Result<Group, CoreError> {
-        let found = match key.parse::<GroupId>() {
-            Ok(id) => self.store.group(id).await?,
-            Err(_) => self.store.group_by_name(key).await?,
-        };
-        found.ok_or_else(|| CoreError::not_found(format!("group '{}'", shorten(key))))
+        super::service::find_group(self.store.as_ref(), key).await
     }
 
     /// Groups named in a request body; an unknown one is a validation error, not a missing resource.

@@ -286,11 +286,7 @@ impl AccountService {
     }
 
     pub(super) async fn resolve_user(&self, key: &str) -> Result<User, CoreError> {
-        let found = match key.parse::<UserId>() {
-            Ok(id) => self.store.user(id).await?,
-            Err(_) => self.store.user_by_account(key).await?,
-        };
-        found.ok_or_else(|| CoreError::not_found(format!("user '{}'", shorten(key))))
+        find_user(self.store.as_ref(), key).await
     }
 
     async fn user_details(&self, user: User) -> Result<UserDetails, CoreError> {
@@ -395,8 +391,26 @@ pub(super) fn duplicate_group(e: crate::store::StoreError, name: &str) -> CoreEr
     }
 }
 
+/// A user by id or account name, or "not found" naming the key.
+pub(crate) async fn find_user(store: &dyn Store, key: &str) -> Result<User, CoreError> {
+    let found = match key.parse::<UserId>() {
+        Ok(id) => store.user(id).await?,
+        Err(_) => store.user_by_account(key).await?,
+    };
+    found.ok_or_else(|| CoreError::not_found(format!("user '{}'", shorten(key))))
+}
+
+/// A group by id or name, or "not found" naming the key.
+pub(crate) async fn find_group(store: &dyn Store, key: &str) -> Result<Group, CoreError> {
+    let found = match key.parse::<GroupId>() {
+        Ok(id) => store.group(id).await?,
+        Err(_) => store.group_by_name(key).await?,
+    };
+    found.ok_or_else(|| CoreError::not_found(format!("group '{}'", shorten(key))))
+}
+
 /// Caller-supplied keys are echoed in errors; keep them short.
-pub(super) fn shorten(s: &str) -> String {
+pub(crate) fn shorten(s: &str) -> String {
     let mut out: String = s.chars().filter(|c| !c.is_control()).take(64).collect();
     if s.chars().count() > 64 {
         out.push('…');
@@ -407,24 +421,13 @@ pub(super) fn shorten(s: &str) -> String {
 /// A one-time password: 20 characters in four groups from an alphabet without look-alikes (about 115 bits).
 fn generate_password() -> Result<SecretString, CoreError> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let chars = crate::vault::generator::random_chars(ALPHABET, 20)?;
     let mut out = String::with_capacity(24);
-    while out.chars().filter(|c| *c != '-').count() < 20 {
-        let bytes = zeroize::Zeroizing::new(tresor_crypto::random_array::<32>()?);
-        for b in bytes.iter() {
-            // Rejection sampling keeps every character equally likely.
-            let limit = u8::try_from(256 - 256 % ALPHABET.len()).unwrap_or(u8::MAX);
-            if *b >= limit {
-                continue;
-            }
-            let n = out.chars().filter(|c| *c != '-').count();
-            if n == 20 {
-                break;
-            }
-            if n > 0 && n % 5 == 0 && !out.ends_with('-') {
-                out.push('-');
-            }
-            out.push(char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]));
+    for (i, c) in chars.iter().enumerate() {
+        if i > 0 && i % 5 == 0 {
+            out.push('-');
         }
+        out.push(char::from(*c));
     }
     Ok(SecretString::new(out))
 }

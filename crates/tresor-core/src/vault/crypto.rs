@@ -33,42 +33,36 @@ pub const CHUNK_SIZE: usize = 64 * 1024;
 
 /// The associated data of one version of one entry.
 pub fn entry_aad(database: DatabaseId, entry: EntryId, version: u32) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(ENTRY_AAD_PREFIX.len() + 36);
-    aad.extend_from_slice(ENTRY_AAD_PREFIX);
-    aad.extend_from_slice(database.as_uuid().as_bytes());
-    aad.extend_from_slice(entry.as_uuid().as_bytes());
-    aad.extend_from_slice(&version.to_be_bytes());
-    aad
+    aad(ENTRY_AAD_PREFIX, &[database.as_uuid().as_bytes(), entry.as_uuid().as_bytes(), &version.to_be_bytes()])
 }
 
 /// The associated data of one folder's name.
 pub fn folder_aad(database: DatabaseId, folder: FolderId) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(FOLDER_AAD_PREFIX.len() + 32);
-    aad.extend_from_slice(FOLDER_AAD_PREFIX);
-    aad.extend_from_slice(database.as_uuid().as_bytes());
-    aad.extend_from_slice(folder.as_uuid().as_bytes());
-    aad
+    aad(FOLDER_AAD_PREFIX, &[database.as_uuid().as_bytes(), folder.as_uuid().as_bytes()])
 }
 
 /// The associated data of one attachment's name: bound to its database, entry and attachment.
 fn attachment_name_aad(database: DatabaseId, entry: EntryId, attachment: AttachmentId) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(ATTACHMENT_NAME_AAD_PREFIX.len() + 48);
-    aad.extend_from_slice(ATTACHMENT_NAME_AAD_PREFIX);
-    aad.extend_from_slice(database.as_uuid().as_bytes());
-    aad.extend_from_slice(entry.as_uuid().as_bytes());
-    aad.extend_from_slice(attachment.as_uuid().as_bytes());
-    aad
+    aad(
+        ATTACHMENT_NAME_AAD_PREFIX,
+        &[database.as_uuid().as_bytes(), entry.as_uuid().as_bytes(), attachment.as_uuid().as_bytes()],
+    )
 }
 
 /// The associated data of one chunk: its attachment, its position, and whether it is the last one, so that
 /// chunks cannot be reordered, moved between attachments, dropped from the end or added after it.
 fn chunk_aad(database: DatabaseId, attachment: AttachmentId, index: u32, last: bool) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(CHUNK_AAD_PREFIX.len() + 37);
-    aad.extend_from_slice(CHUNK_AAD_PREFIX);
-    aad.extend_from_slice(database.as_uuid().as_bytes());
-    aad.extend_from_slice(attachment.as_uuid().as_bytes());
-    aad.extend_from_slice(&index.to_be_bytes());
-    aad.push(u8::from(last));
+    aad(
+        CHUNK_AAD_PREFIX,
+        &[database.as_uuid().as_bytes(), attachment.as_uuid().as_bytes(), &index.to_be_bytes(), &[u8::from(last)]],
+    )
+}
+
+/// A prefix naming what is sealed (and the layout's version), then the fixed-size parts that place it.
+fn aad(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(prefix.len() + parts.iter().map(|p| p.len()).sum::<usize>());
+    aad.extend_from_slice(prefix);
+    parts.iter().for_each(|p| aad.extend_from_slice(p));
     aad
 }
 

@@ -152,6 +152,16 @@ pub fn generate(policy: &PasswordPolicy, request: &GenerateRequest) -> Result<Se
     Ok(SecretString::new(text))
 }
 
+/// `n` characters drawn uniformly from `alphabet` (at most 65,536 characters long).
+pub(crate) fn random_chars(alphabet: &[u8], n: usize) -> Result<zeroize::Zeroizing<Vec<u8>>, CoreError> {
+    let mut random = Uniform::default();
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(n));
+    for _ in 0..n {
+        out.push(alphabet[random.below(alphabet.len())?]);
+    }
+    Ok(out)
+}
+
 /// Uniform draws below a bound from the system generator, 64 random bytes at a time.
 #[derive(Default)]
 struct Uniform {

@@ -191,6 +191,8 @@ pub trait VaultStore: Send + Sync + fmt::Debug + 'static {
     async fn database_by_name(&self, name: &str) -> Result<Option<Database>, StoreError>;
     /// Every database with its counts, by name.
     async fn list_databases(&self) -> Result<Vec<DatabaseListing>, StoreError>;
+    /// One database with its counts.
+    async fn database_listing(&self, id: DatabaseId) -> Result<Option<DatabaseListing>, StoreError>;
     /// Replaces name, comments, settings and `updated_at` (rename, properties); the id, the wrapped key and the
     /// creation time stay. [`StoreError::NotFound`] or [`StoreError::Duplicate`] (name taken).
     async fn update_database(&self, database: &Database) -> Result<(), StoreError>;

@@ -12,14 +12,13 @@ use tresor_api::{
     ServerPolicyView, SubjectRef, UpdateDatabaseRequest, UpdateServerPolicyRequest, UpdateVaultSettingsRequest,
     VaultSettingsView,
 };
-use tresor_core::CoreError;
 use tresor_core::vault::service::{
-    AssignTarget, DatabaseUpdate, GrantChange, ManageDatabases, ObjectKey, SubjectKey, VaultSettings,
+    AssignTarget, DatabaseUpdate, GrantChange, ManageDatabases, ObjectKey, SubjectKey, VaultSettingsChange,
 };
 
 use super::vault::id;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, DatabasePassword, Require};
-use crate::{ApiError, AppState, wire_vault as wv};
+use crate::{ApiError, AppState, wire, wire_vault as wv};
 
 /// Every database with its size, entries, last access and connected users (filter with `q`).
 #[utoipa::path(get, path = "/api/v1/admin/databases", tag = "databases", params(ListQuery), security(("bearer" = [])),
@@ -56,14 +55,8 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateDatabaseRequest>,
 ) -> Result<(StatusCode, Json<DatabaseView>), ApiError> {
     let db = s.vault.create_database(&cap, &req.name, &req.comments).await?;
-    let (listing, connected) = s
-        .vault
-        .list_databases(&cap, None)
-        .await?
-        .into_iter()
-        .find(|(l, _)| l.database.id == db.id)
-        .ok_or_else(|| CoreError::not_found("database"))?;
-    Ok((StatusCode::CREATED, Json(wv::database_view(&listing, connected))))
+    let p = s.vault.properties_for_admin(&cap, &db).await?;
+    Ok((StatusCode::CREATED, Json(wv::database_view(&p.listing, p.connections.len()))))
 }
 
 /// Database Properties: the figures and who has the database open.
@@ -100,7 +93,7 @@ pub async fn update(
     // Changing or removing a custom password proves the current one like any other protected change: the body's
     // `current` is the header's alternative.
     let (password, custom_password) = match req.custom_password {
-        Some(change) => (change.current.map(wv::password).or(password), Some(change.new.map(wv::password))),
+        Some(change) => (change.current.map(wire::secret).or(password), Some(change.new.map(wire::secret))),
         None => (password, None),
     };
     let update = DatabaseUpdate {
@@ -330,14 +323,10 @@ pub async fn update_policy(
     Require(cap): Require<ManageDatabases>,
     ApiJson(req): ApiJson<UpdateServerPolicyRequest>,
 ) -> Result<Json<ServerPolicyView>, ApiError> {
-    let (mut policy, _) = s.vault.server_policy(&cap).await?;
-    for (p, state) in req.permissions {
-        policy
-            .set(wv::permission_in(p), wv::policy_state_in(state))
-            .map_err(|e| CoreError::Validation(e.to_string()))?;
-    }
+    let changes: Vec<_> =
+        req.permissions.into_iter().map(|(p, state)| (wv::permission_in(p), wv::policy_state_in(state))).collect();
     let types: Option<Vec<_>> = req.allowed_entry_types.map(|t| t.into_iter().map(wv::kind_from_wire).collect());
-    let (policy, types) = s.vault.put_server_policy(&cap, &policy, types.as_deref()).await?;
+    let (policy, types) = s.vault.change_server_policy(&cap, &changes, types.as_deref()).await?;
     Ok(Json(wv::server_policy(&policy, &types)))
 }
 
@@ -380,18 +369,13 @@ pub async fn update_settings(
     Require(cap): Require<ManageDatabases>,
     ApiJson(req): ApiJson<UpdateVaultSettingsRequest>,
 ) -> Result<Json<VaultSettingsView>, ApiError> {
-    let current = s.vault.settings().await?;
-    let next = VaultSettings {
-        private_database_for_new_users: req
-            .private_database_for_new_users
-            .unwrap_or(current.private_database_for_new_users),
-        delete_private_database_with_user: req
-            .delete_private_database_with_user
-            .unwrap_or(current.delete_private_database_with_user),
-        attachment_limit_bytes: req.attachment_limit_bytes.unwrap_or(current.attachment_limit_bytes),
-        password_policy: req.password_policy.map_or(current.password_policy, wv::password_policy_in),
+    let change = VaultSettingsChange {
+        private_database_for_new_users: req.private_database_for_new_users,
+        delete_private_database_with_user: req.delete_private_database_with_user,
+        attachment_limit_bytes: req.attachment_limit_bytes,
+        password_policy: req.password_policy.map(wv::password_policy_in),
     };
-    Ok(Json(wv::vault_settings(&s.vault.put_settings(&cap, next).await?)))
+    Ok(Json(wv::vault_settings(&s.vault.change_settings(&cap, change).await?)))
 }
 
 /// Users → Assign database: the same permissions on one database (existing, new, or a private one each).
@@ -413,11 +397,10 @@ pub async fn assign(
     };
     let permissions: Vec<_> = req.permissions.into_iter().map(wv::permission_in).collect();
     let dbs = s.vault.assign(&cap, &req.users, &req.groups, target, &permissions).await?;
-    let listings = s.vault.list_databases(&cap, None).await?;
-    let databases = listings
-        .iter()
-        .filter(|(l, _)| dbs.iter().any(|d| d.id == l.database.id))
-        .map(|(l, c)| wv::database_view(l, *c))
-        .collect();
+    let mut databases = Vec::with_capacity(dbs.len());
+    for db in &dbs {
+        let p = s.vault.properties_for_admin(&cap, db).await?;
+        databases.push(wv::database_view(&p.listing, p.connections.len()));
+    }
     Ok(Json(AssignOutcome { databases }))
 }

@@ -200,14 +200,18 @@ impl VaultService {
         self.properties_of(&admin.database).await
     }
 
+    /// A database's properties, for an administrator who has just created or assigned it.
+    pub async fn properties_for_admin(
+        &self,
+        _cap: &ManageDatabases,
+        database: &Database,
+    ) -> Result<DatabaseProperties, CoreError> {
+        self.properties_of(database).await
+    }
+
     async fn properties_of(&self, database: &Database) -> Result<DatabaseProperties, CoreError> {
-        let listing = self
-            .vault
-            .list_databases()
-            .await?
-            .into_iter()
-            .find(|l| l.database.id == database.id)
-            .ok_or_else(|| CoreError::not_found("database"))?;
+        let listing =
+            self.vault.database_listing(database.id).await?.ok_or_else(|| CoreError::not_found("database"))?;
         let mut connections: Vec<DatabaseConnection> = self
             .live_connections(database.id)
             .await?

@@ -26,7 +26,7 @@ pub use attachments::{AttachmentDownload, AttachmentInfo, AttachmentUpload};
 pub use entries::{EntryChange, EntryCursor, EntryInput, EntrySummary, OpenedEntry};
 pub use folders::{FolderChange, FolderView, OpenedDatabase};
 pub use grants::{GrantChange, GrantRecord, ObjectKey, RightsDiff, RightsReport, SubjectKey};
-pub use settings::{AssignTarget, VaultSettings};
+pub use settings::{AssignTarget, VaultSettings, VaultSettingsChange};
 
 use self::cache::{EntryIndex, Snapshot, VaultCache};
 use super::{Database, DatabaseCipher, EntryMeta, Folder, VaultError, VaultStore};
@@ -125,8 +125,9 @@ pub(crate) struct Loaded {
     pub folders: Arc<HashMap<FolderId, (Option<FolderId>, String)>>,
     /// The current version of the entry in focus, read with it.
     pub current: Option<Arc<super::EntryVersion>>,
-    /// The entry in focus: whether the caller sees it and its rights, worked out once by [`VaultService::load`].
-    pub focus: Option<(EntryId, bool, PermissionSet)>,
+    /// The entry in focus and the caller's rights on it (`None`: it is not visible), worked out once by
+    /// [`VaultService::load`].
+    pub focus: Option<(EntryId, Option<PermissionSet>)>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -169,10 +170,10 @@ impl Loaded {
     /// The entry, if the caller can see it; otherwise "not found" (its existence is not revealed).
     pub fn visible_entry(&self, id: EntryId) -> Result<(EntryMeta, PermissionSet), CoreError> {
         let meta = self.entry(id).ok_or_else(|| CoreError::not_found("entry"))?;
-        if let Some((focus, visible, rights)) = self.focus
+        if let Some((focus, rights)) = self.focus
             && focus == id
         {
-            return if visible { Ok((meta, rights)) } else { Err(CoreError::not_found("entry")) };
+            return rights.map(|rights| (meta, rights)).ok_or_else(|| CoreError::not_found("entry"));
         }
         let resolver = self.resolver();
         if !resolver.is_visible(Object::Entry(id)) {
@@ -321,23 +322,18 @@ impl VaultService {
         focus: Focus,
     ) -> Result<Loaded, CoreError> {
         let id = snapshot.database.id;
-        let mut current = None;
-        // An entry placed in a folder this copy does not know yet (another node made it): `load` reads afresh.
-        let stale =
-            |e: crate::permissions::TreeError| CoreError::Internal(format!("the stored folder tree is invalid: {e}"));
-        let index = match focus {
-            Focus::Whole => self.entry_index(&snapshot).await?,
-            Focus::Entry(entry) => {
-                let metas = match self.reader.one(id, entry).await? {
-                    Some((meta, version)) => {
-                        current = Some(version);
-                        vec![meta]
-                    }
-                    None => Vec::new(),
-                };
-                Arc::new(EntryIndex::new(&snapshot.tree, metas).map_err(stale)?)
+        let (snapshot, (index, current)) = match self.focus_index(&snapshot, focus).await? {
+            Some(found) => (snapshot, found),
+            None => {
+                // An entry sits in a folder this copy does not know: the copy is older than a change another node
+                // made. Read the database again, once.
+                self.database_changed(id);
+                let fresh = self.snapshot(&id.to_string()).await?;
+                let found = self.focus_index(&fresh, focus).await?.ok_or_else(|| {
+                    CoreError::Internal(format!("the stored folder tree of database {id} does not hold its entries"))
+                })?;
+                (fresh, found)
             }
-            Focus::Folders => Arc::new(EntryIndex::new(&snapshot.tree, Vec::new()).map_err(stale)?),
         };
         let policy = self.policy().await?;
         let memberships = self.memberships(user, direct).await?;
@@ -357,31 +353,40 @@ impl VaultService {
         })
     }
 
+    /// The entries `focus` names under the snapshot's tree (and the current version of an entry in focus); `None`
+    /// when one of them is in a folder the snapshot does not have.
+    async fn focus_index(
+        &self,
+        snapshot: &Snapshot,
+        focus: Focus,
+    ) -> Result<Option<(Arc<EntryIndex>, Option<Arc<super::EntryVersion>>)>, CoreError> {
+        let (metas, current) = match focus {
+            Focus::Whole => return Ok(self.entry_index(snapshot).await?.map(|index| (index, None))),
+            Focus::Entry(entry) => match self.reader.one(snapshot.database.id, entry).await? {
+                Some((meta, version)) => (vec![meta], Some(version)),
+                None => (Vec::new(), None),
+            },
+            Focus::Folders => (Vec::new(), None),
+        };
+        Ok(EntryIndex::new(&snapshot.tree, metas).ok().map(|index| (Arc::new(index), current)))
+    }
+
     /// Loads a database for a client and refuses one the caller cannot open ("not found").
     async fn load(&self, caller: &Caller, database: &str, focus: Focus) -> Result<Loaded, CoreError> {
         let caller = caller.as_client()?;
         let snapshot = self.snapshot(database).await?;
         let direct: Vec<GroupId> = caller.groups.iter().map(|g| g.id).collect();
-        let loaded = match self.load_database(Arc::clone(&snapshot), caller.user_id(), Some(&direct), focus).await {
-            Err(CoreError::Internal(_)) => {
-                // The tree did not fit the entries read: the copy is older than a change made elsewhere.
-                self.cache.forget_database(snapshot.database.id);
-                let fresh = self.snapshot(database).await?;
-                self.load_database(fresh, caller.user_id(), Some(&direct), focus).await?
-            }
-            other => other?,
-        };
-        let mut loaded = loaded;
+        let mut loaded = self.load_database(snapshot, caller.user_id(), Some(&direct), focus).await?;
         let resolver = loaded.resolver();
         // One resolver answers both questions for an entry in focus; an entry the caller sees opens the database.
         let in_focus = match focus {
             Focus::Entry(id) if loaded.entry(id).is_some() => {
                 let visible = resolver.is_visible(Object::Entry(id));
-                Some((id, visible, if visible { resolver.rights(Object::Entry(id)) } else { PermissionSet::EMPTY }))
+                Some((id, visible.then(|| resolver.rights(Object::Entry(id)))))
             }
             _ => None,
         };
-        let open = in_focus.is_some_and(|(_, visible, _)| visible)
+        let open = in_focus.is_some_and(|(_, rights)| rights.is_some())
             || resolver.is_visible(Object::Database(loaded.database.id));
         drop(resolver);
         if !open && !self.opened_by_an_entry(&loaded, focus).await? {
@@ -431,17 +436,17 @@ impl VaultService {
     }
 
     /// Every entry of a database under its tree: kept with the snapshot, or read and kept.
-    async fn entry_index(&self, snapshot: &Snapshot) -> Result<Arc<EntryIndex>, CoreError> {
+    /// `None` when an entry is in a folder the snapshot does not have.
+    async fn entry_index(&self, snapshot: &Snapshot) -> Result<Option<Arc<EntryIndex>>, CoreError> {
         if let Some(index) = snapshot.index() {
-            return Ok(index);
+            return Ok(Some(index));
         }
         let generation = self.cache.generation();
         let metas = self.vault.list_entries(snapshot.database.id).await?;
-        let index = EntryIndex::new(&snapshot.tree, metas)
-            .map_err(|e| CoreError::Internal(format!("the stored folder tree is invalid: {e}")))?;
+        let Ok(index) = EntryIndex::new(&snapshot.tree, metas) else { return Ok(None) };
         let index = Arc::new(index);
         self.cache.put_index(snapshot, Arc::clone(&index), generation);
-        Ok(index)
+        Ok(Some(index))
     }
 
     /// Drops the cached copy of an entry after a change to it.

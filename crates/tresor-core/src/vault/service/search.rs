@@ -5,6 +5,7 @@
 
 use super::entries::{EntrySummary, open_entries};
 use super::{Focus, Loaded, VaultService};
+use crate::accounts::service::shorten;
 use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::{DatabaseId, EntryId, FolderId};
@@ -95,11 +96,11 @@ impl VaultService {
                         entry: Some(entry),
                     });
                 }
-                [] => return Err(CoreError::not_found(format!("folder '{}'", clip(segment)))),
+                [] => return Err(CoreError::not_found(format!("folder '{}'", shorten(segment)))),
                 _ => {
                     return Err(CoreError::Conflict(format!(
                         "more than one folder is named '{}' there; use its id",
-                        clip(segment)
+                        shorten(segment)
                     )));
                 }
             }
@@ -125,12 +126,10 @@ impl VaultService {
             .collect();
         match found.as_slice() {
             [one] => Ok(*one),
-            [] => Err(CoreError::not_found(format!("entry or folder '{}'", clip(name)))),
-            _ => Err(CoreError::Conflict(format!("more than one entry is titled '{}' there; use its id", clip(name)))),
+            [] => Err(CoreError::not_found(format!("entry or folder '{}'", shorten(name)))),
+            _ => {
+                Err(CoreError::Conflict(format!("more than one entry is titled '{}' there; use its id", shorten(name))))
+            }
         }
     }
-}
-
-fn clip(s: &str) -> String {
-    super::settings::clip(s)
 }

@@ -4,10 +4,11 @@
 use super::VaultService;
 use super::admin::ManageDatabases;
 use crate::accounts::User;
+use crate::accounts::service::{find_group, find_user};
 use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::{DatabaseId, GroupId, UserId};
-use crate::permissions::{Grant, Object, Permission, ServerPolicy, Setting, Subject};
+use crate::permissions::{Grant, Object, Permission, PolicyState, ServerPolicy, Setting, Subject};
 use crate::vault::generator::{self, GenerateRequest, PasswordPolicy};
 use crate::vault::{Database, EntryType};
 
@@ -45,6 +46,15 @@ impl Default for VaultSettings {
             password_policy: PasswordPolicy::default(),
         }
     }
+}
+
+/// A change of the vault settings; `None` keeps the current value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VaultSettingsChange {
+    pub private_database_for_new_users: Option<bool>,
+    pub delete_private_database_with_user: Option<bool>,
+    pub attachment_limit_bytes: Option<u64>,
+    pub password_policy: Option<PasswordPolicy>,
 }
 
 /// Which database "Assign database" gives the accounts.
@@ -85,8 +95,23 @@ impl VaultService {
         })
     }
 
-    /// Replaces the settings (Server Administrators and Database Administrators).
-    pub async fn put_settings(&self, _cap: &ManageDatabases, s: VaultSettings) -> Result<VaultSettings, CoreError> {
+    /// Changes the settings given and keeps the others (Server Administrators and Database Administrators).
+    pub async fn change_settings(
+        &self,
+        _cap: &ManageDatabases,
+        change: VaultSettingsChange,
+    ) -> Result<VaultSettings, CoreError> {
+        let current = self.settings().await?;
+        let s = VaultSettings {
+            private_database_for_new_users: change
+                .private_database_for_new_users
+                .unwrap_or(current.private_database_for_new_users),
+            delete_private_database_with_user: change
+                .delete_private_database_with_user
+                .unwrap_or(current.delete_private_database_with_user),
+            attachment_limit_bytes: change.attachment_limit_bytes.unwrap_or(current.attachment_limit_bytes),
+            password_policy: change.password_policy.unwrap_or(current.password_policy),
+        };
         if s.attachment_limit_bytes == 0 || s.attachment_limit_bytes > MAX_ATTACHMENT_LIMIT {
             return Err(CoreError::Validation(format!(
                 "the attachment limit must be 1 to {MAX_ATTACHMENT_LIMIT} bytes"
@@ -128,8 +153,23 @@ impl VaultService {
         Ok((self.vault.server_policy().await?, self.allowed_entry_types().await?))
     }
 
+    /// Sets the listed permissions of the server policy to the given states and keeps the others; `types` (when
+    /// given) replaces the allowed entry types. Access and grant admin rights have no policy and are refused.
+    pub async fn change_server_policy(
+        &self,
+        cap: &ManageDatabases,
+        changes: &[(Permission, PolicyState)],
+        types: Option<&[EntryType]>,
+    ) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
+        let mut policy = self.vault.server_policy().await?;
+        for (permission, state) in changes {
+            policy.set(*permission, *state).map_err(|e| CoreError::Validation(e.to_string()))?;
+        }
+        self.store_server_policy(cap, &policy, types).await
+    }
+
     /// Stores the server policy; `types` (when given) replaces the allowed entry types.
-    pub async fn put_server_policy(
+    async fn store_server_policy(
         &self,
         cap: &ManageDatabases,
         policy: &ServerPolicy,
@@ -158,7 +198,7 @@ impl VaultService {
         &self,
         cap: &ManageDatabases,
     ) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
-        self.put_server_policy(cap, &ServerPolicy::default(), Some(&EntryType::ALL)).await
+        self.store_server_policy(cap, &ServerPolicy::default(), Some(&EntryType::ALL)).await
     }
 
     /// Users → Assign database: every selected account gets `permissions` allowed on the database.
@@ -286,12 +326,10 @@ impl VaultService {
 
     /// A user who can hold database rights, by id or account name. The super administrator cannot open
     /// databases as a client, so giving it rights is refused rather than stored to no effect.
+    /// A user who can hold database rights, by id or account name. The super administrator cannot open
+    /// databases as a client, so giving it rights is refused rather than stored to no effect.
     pub(super) async fn find_user(&self, key: &str) -> Result<User, CoreError> {
-        let found = match key.parse::<UserId>() {
-            Ok(id) => self.store.user(id).await?,
-            Err(_) => self.store.user_by_account(key.trim()).await?,
-        };
-        let user = found.ok_or_else(|| CoreError::not_found(format!("user '{}'", clip(key))))?;
+        let user = find_user(self.store.as_ref(), key.trim()).await?;
         if user.is_super_admin() {
             return Err(CoreError::Validation(
                 "the super administrator manages the server but cannot open databases, so it holds no database rights"
@@ -302,11 +340,7 @@ impl VaultService {
     }
 
     pub(super) async fn find_group(&self, key: &str) -> Result<(GroupId, String), CoreError> {
-        let found = match key.parse::<GroupId>() {
-            Ok(id) => self.store.group(id).await?,
-            Err(_) => self.store.group_by_name(key.trim()).await?,
-        };
-        found.map(|g| (g.id, g.name)).ok_or_else(|| CoreError::not_found(format!("group '{}'", clip(key))))
+        find_group(self.store.as_ref(), key.trim()).await.map(|g| (g.id, g.name))
     }
 }
 
@@ -314,11 +348,6 @@ impl VaultService {
 fn private_name(account: &str) -> String {
     let short: String = account.chars().take(50).collect();
     format!("{short} (private)")
-}
-
-/// A caller-supplied name cut short for a message.
-pub(super) fn clip(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
 #[async_trait::async_trait]
