@@ -4,6 +4,8 @@
 //! parent (the database at the root); renaming needs modify on it; moving needs modify on it and add on the new
 //! parent; deleting needs delete on it and, when recursive, on everything inside it.
 
+use std::sync::Arc;
+
 use super::{Focus, VaultService, require};
 use crate::caller::Caller;
 use crate::error::CoreError;
@@ -42,10 +44,13 @@ impl VaultService {
     /// The databases the caller can open, with the caller's rights on each, by name.
     pub async fn my_databases(&self, caller: &Caller) -> Result<Vec<(Database, PermissionSet)>, CoreError> {
         let caller = caller.as_client()?;
+        // Who the caller is does not change from one database to the next.
+        let memberships = self.caller_memberships(caller).await?;
         let mut out = Vec::new();
         for listing in self.vault.list_databases().await? {
             let snapshot = self.snapshot_of(listing.database).await?;
-            let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
+            let loaded =
+                self.load_database(snapshot, caller.user_id(), Arc::clone(&memberships), Focus::Folders).await?;
             let resolver = loaded.resolver();
             let object = Object::Database(loaded.database.id);
             if resolver.is_visible(object) || self.opened_by_an_entry(&loaded, Focus::Folders).await? {

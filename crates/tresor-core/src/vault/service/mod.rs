@@ -118,7 +118,7 @@ pub(crate) struct Loaded {
     pub snapshot: Arc<Snapshot>,
     pub grants: Arc<Vec<Grant>>,
     pub policy: ServerPolicy,
-    pub memberships: Memberships,
+    pub memberships: Arc<Memberships>,
     pub user: UserId,
     pub now: Timestamp,
     /// Every folder with its parent and opened name.
@@ -318,7 +318,7 @@ impl VaultService {
         &self,
         snapshot: Arc<Snapshot>,
         user: UserId,
-        direct: Option<&[GroupId]>,
+        memberships: Arc<Memberships>,
         focus: Focus,
     ) -> Result<Loaded, CoreError> {
         let id = snapshot.database.id;
@@ -336,7 +336,6 @@ impl VaultService {
             }
         };
         let policy = self.policy().await?;
-        let memberships = self.memberships(user, direct).await?;
         Ok(Loaded {
             database: Arc::clone(&snapshot.database),
             cipher: Arc::clone(&snapshot.cipher),
@@ -375,8 +374,8 @@ impl VaultService {
     async fn load(&self, caller: &Caller, database: &str, focus: Focus) -> Result<Loaded, CoreError> {
         let caller = caller.as_client()?;
         let snapshot = self.snapshot(database).await?;
-        let direct: Vec<GroupId> = caller.groups.iter().map(|g| g.id).collect();
-        let mut loaded = self.load_database(snapshot, caller.user_id(), Some(&direct), focus).await?;
+        let memberships = self.caller_memberships(caller).await?;
+        let mut loaded = self.load_database(snapshot, caller.user_id(), memberships, focus).await?;
         let resolver = loaded.resolver();
         // One resolver answers both questions for an entry in focus; an entry the caller sees opens the database.
         let in_focus = match focus {
@@ -417,7 +416,7 @@ impl VaultService {
             return Ok(false);
         }
         let snapshot = self.snapshot_of(Database::clone(&loaded.database)).await?;
-        let whole = self.load_database(snapshot, loaded.user, None, Focus::Whole).await?;
+        let whole = self.load_database(snapshot, loaded.user, Arc::clone(&loaded.memberships), Focus::Whole).await?;
         Ok(whole.resolver().is_visible(Object::Database(whole.database.id)))
     }
 
@@ -426,13 +425,20 @@ impl VaultService {
     pub(super) async fn load_for_user(&self, database: Database, user: UserId) -> Result<Loaded, CoreError> {
         self.cache.forget_database(database.id);
         let snapshot = self.snapshot_of(database).await?;
-        self.load_database(snapshot, user, None, Focus::Whole).await
+        let memberships = Arc::new(self.memberships(user, None).await?);
+        self.load_database(snapshot, user, memberships, Focus::Whole).await
     }
 
     /// Loads a database as a client sees it, from a snapshot in hand.
     async fn load_as(&self, caller: &Caller, snapshot: Arc<Snapshot>, focus: Focus) -> Result<Loaded, CoreError> {
+        let memberships = self.caller_memberships(caller).await?;
+        self.load_database(snapshot, caller.user_id(), memberships, focus).await
+    }
+
+    /// The caller's groups as of its session, through the group graph.
+    async fn caller_memberships(&self, caller: &Caller) -> Result<Arc<Memberships>, CoreError> {
         let direct: Vec<GroupId> = caller.groups.iter().map(|g| g.id).collect();
-        self.load_database(snapshot, caller.user_id(), Some(&direct), focus).await
+        Ok(Arc::new(self.memberships(caller.user_id(), Some(&direct)).await?))
     }
 
     /// Every entry of a database under its tree: kept with the snapshot, or read and kept.
