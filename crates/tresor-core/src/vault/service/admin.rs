@@ -92,7 +92,7 @@ impl VaultService {
             let snapshot = self.snapshot(database).await?;
             let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
             let resolver = loaded.resolver();
-            let object = Object::Database(loaded.database.id);
+            let object = Object::Database(loaded.snapshot.database.id);
             // A database the caller cannot open is "not found", exactly like one that does not exist.
             if !resolver.is_visible(object) {
                 return Err(CoreError::not_found("database"));
@@ -102,7 +102,7 @@ impl VaultService {
                     "managing this database needs the permission 'grant_admin' on it".to_owned(),
                 ));
             }
-            Database::clone(&loaded.database)
+            Database::clone(&loaded.snapshot.database)
         };
         if let Some(hash) = &database.settings.custom_password_hash {
             let Some(password) = password else { return Err(CoreError::DatabasePasswordRequired) };

@@ -136,11 +136,11 @@ impl VaultService {
         require(rights, Permission::Modify, "this entry")?;
         let limit = self.settings().await?.attachment_limit_bytes;
         let id = AttachmentId::random();
-        let sealed_name = loaded.cipher.seal_attachment_name(entry, id, &name)?;
+        let sealed_name = loaded.snapshot.cipher.seal_attachment_name(entry, id, &name)?;
         Ok(AttachmentUpload {
-            cipher: loaded.cipher,
+            cipher: Arc::clone(&loaded.snapshot.cipher),
             id,
-            database: loaded.database.id,
+            database: loaded.snapshot.database.id,
             entry,
             sealed_name,
             author: caller.user_id(),
@@ -180,8 +180,8 @@ impl VaultService {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         loaded.visible_entry(entry)?;
         let mut out = Vec::new();
-        for meta in self.vault.attachments(loaded.database.id, entry).await? {
-            out.push(self.attachment_info(&loaded.cipher, &meta).await?);
+        for meta in self.vault.attachments(loaded.snapshot.database.id, entry).await? {
+            out.push(self.attachment_info(&loaded.snapshot.cipher, &meta).await?);
         }
         Ok(out)
     }
@@ -198,14 +198,14 @@ impl VaultService {
         loaded.visible_entry(entry)?;
         let meta = self
             .vault
-            .attachment(loaded.database.id, entry, id)
+            .attachment(loaded.snapshot.database.id, entry, id)
             .await?
             .ok_or_else(|| CoreError::not_found("attachment"))?;
-        let info = self.attachment_info(&loaded.cipher, &meta).await?;
+        let info = self.attachment_info(&loaded.snapshot.cipher, &meta).await?;
         Ok(AttachmentDownload {
             info,
             vault: Arc::clone(&self.vault),
-            cipher: loaded.cipher,
+            cipher: Arc::clone(&loaded.snapshot.cipher),
             database: meta.database,
             chunks: meta.chunks,
             next: 0,
@@ -223,7 +223,7 @@ impl VaultService {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (_, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
-        if !self.vault.delete_attachment(loaded.database.id, entry, id).await? {
+        if !self.vault.delete_attachment(loaded.snapshot.database.id, entry, id).await? {
             return Err(CoreError::not_found("attachment"));
         }
         Ok(())

@@ -61,7 +61,7 @@ pub struct EntrySummary {
 impl EntrySummary {
     pub(super) fn new(loaded: &Loaded, meta: EntryMeta, body: Option<&EntryBody>) -> Self {
         Self {
-            database: (loaded.database.id, loaded.database.name.clone()),
+            database: (loaded.snapshot.database.id, loaded.snapshot.database.name.clone()),
             meta,
             folder_path: loaded.folder_path(meta.folder),
             title: body.map(|b| b.title.clone()).unwrap_or_default(),
@@ -108,7 +108,7 @@ pub(super) async fn open_entries(
     loaded: &Loaded,
     ids: &[EntryId],
 ) -> Result<Vec<(EntryMeta, Option<EntryBody>)>, CoreError> {
-    let rows = reader.many(loaded.database.id, ids).await?;
+    let rows = reader.many(loaded.snapshot.database.id, ids).await?;
     rows.into_iter()
         .map(|(meta, version)| match open_body(loaded, &meta, version.version, &version.ciphertext) {
             Ok(body) => Ok((meta, Some(body))),
@@ -234,7 +234,7 @@ impl VaultService {
         if folder.is_some() {
             loaded.container(folder)?;
         }
-        self.record_connection(caller, loaded.database.id);
+        self.record_connection(caller, loaded.snapshot.database.id);
         let in_scope = |f: Option<FolderId>| if recursive { loaded.is_inside(f, folder) } else { f == folder };
         let visible: Vec<EntryId> = loaded
             .resolver()
@@ -259,14 +259,14 @@ impl VaultService {
         require(rights, Permission::Add, "this folder")?;
         self.check_entry_type_allowed(input.body.kind).await?;
         let id = EntryId::random();
-        let ciphertext = loaded.cipher.seal_entry(id, FIRST_VERSION, &input.body)?;
+        let ciphertext = loaded.snapshot.cipher.seal_entry(id, FIRST_VERSION, &input.body)?;
         let now = self.clock.now();
-        self.placement_changed(loaded.database.id);
+        self.placement_changed(loaded.snapshot.database.id);
         let meta = self
             .vault
             .insert_entry(&NewEntry {
                 id,
-                database: loaded.database.id,
+                database: loaded.snapshot.database.id,
                 folder: input.folder,
                 kind: input.body.kind,
                 ciphertext,
@@ -274,10 +274,10 @@ impl VaultService {
                 at: now,
             })
             .await;
-        self.placement_changed(loaded.database.id);
+        self.placement_changed(loaded.snapshot.database.id);
         let meta = meta?;
         let info = VersionInfo { version: meta.version, author: caller.user_id(), created_at: now };
-        let rights = self.rights_after_write(caller, &loaded.database, meta).await?;
+        let rights = self.rights_after_write(caller, &loaded.snapshot.database, meta).await?;
         self.opened(&loaded, meta, info, input.body, rights).await
     }
 
@@ -292,8 +292,11 @@ impl VaultService {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (_, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
-        let (meta, current) =
-            self.vault.current_entry(loaded.database.id, entry).await?.ok_or_else(|| CoreError::not_found("entry"))?;
+        let (meta, current) = self
+            .vault
+            .current_entry(loaded.snapshot.database.id, entry)
+            .await?
+            .ok_or_else(|| CoreError::not_found("entry"))?;
         if let Some(expected) = change.expected_version
             && expected != meta.version
         {
@@ -314,10 +317,10 @@ impl VaultService {
         rights: PermissionSet,
     ) -> Result<OpenedEntry, CoreError> {
         let next = meta.version.checked_add(1).ok_or_else(|| CoreError::Conflict("too many versions".into()))?;
-        let ciphertext = loaded.cipher.seal_entry(meta.id, next, &body)?;
+        let ciphertext = loaded.snapshot.cipher.seal_entry(meta.id, next, &body)?;
         let now = self.clock.now();
         let update = EntryUpdate {
-            database: loaded.database.id,
+            database: loaded.snapshot.database.id,
             entry: meta.id,
             expected_version: meta.version,
             ciphertext,
@@ -345,7 +348,7 @@ impl VaultService {
         let (_, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Delete, "this entry")?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        if loaded.database.settings.reason_required_on_delete && reason.is_none() {
+        if loaded.snapshot.database.settings.reason_required_on_delete && reason.is_none() {
             return Err(CoreError::ReasonRequired);
         }
         if reason.is_some_and(|r| r.chars().count() > MAX_REASON || r.chars().any(char::is_control)) {
@@ -354,10 +357,10 @@ impl VaultService {
             )));
         }
         self.entry_changed(entry);
-        self.placement_changed(loaded.database.id);
-        let deleted = self.vault.delete_entry(loaded.database.id, entry).await;
+        self.placement_changed(loaded.snapshot.database.id);
+        let deleted = self.vault.delete_entry(loaded.snapshot.database.id, entry).await;
         self.entry_changed(entry);
-        self.placement_changed(loaded.database.id);
+        self.placement_changed(loaded.snapshot.database.id);
         if !deleted? {
             return Err(CoreError::not_found("entry"));
         }
@@ -379,12 +382,12 @@ impl VaultService {
         let version = loaded.current.take().ok_or_else(|| CoreError::not_found("entry"))?;
         let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
         self.entry_changed(entry);
-        self.placement_changed(loaded.database.id);
-        let moved = self.vault.move_entry(loaded.database.id, entry, folder, self.clock.now()).await;
+        self.placement_changed(loaded.snapshot.database.id);
+        let moved = self.vault.move_entry(loaded.snapshot.database.id, entry, folder, self.clock.now()).await;
         self.entry_changed(entry);
-        self.placement_changed(loaded.database.id);
+        self.placement_changed(loaded.snapshot.database.id);
         moved?;
-        match self.entry(caller, &loaded.database.id.to_string(), entry).await {
+        match self.entry(caller, &loaded.snapshot.database.id.to_string(), entry).await {
             // Moved where the caller cannot see it (add there, but not read): the move stands, and the answer is
             // the entry the caller just had, in its new place, with no rights left on it.
             Err(CoreError::NotFound { .. }) => {
@@ -408,7 +411,7 @@ impl VaultService {
     ) -> Result<(EntryMeta, Vec<(VersionInfo, String)>), CoreError> {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, _) = loaded.visible_entry(entry)?;
-        let versions = self.vault.entry_versions(loaded.database.id, entry).await?;
+        let versions = self.vault.entry_versions(loaded.snapshot.database.id, entry).await?;
         let mut out = Vec::with_capacity(versions.len());
         let mut names = std::collections::HashMap::new();
         for v in versions {
@@ -437,7 +440,7 @@ impl VaultService {
         let (meta, rights) = loaded.visible_entry(entry)?;
         let stored = self
             .vault
-            .entry_version(loaded.database.id, entry, version)
+            .entry_version(loaded.snapshot.database.id, entry, version)
             .await?
             .ok_or_else(|| CoreError::not_found("version"))?;
         let body = open_body(&loaded, &meta, stored.version, &stored.ciphertext)?;
@@ -458,7 +461,7 @@ impl VaultService {
         require(rights, Permission::Modify, "this entry")?;
         let stored = self
             .vault
-            .entry_version(loaded.database.id, entry, version)
+            .entry_version(loaded.snapshot.database.id, entry, version)
             .await?
             .ok_or_else(|| CoreError::not_found("version"))?;
         let body = open_body(&loaded, &meta, stored.version, &stored.ciphertext)?;
@@ -518,7 +521,7 @@ impl VaultService {
         rights: PermissionSet,
     ) -> Result<OpenedEntry, CoreError> {
         Ok(OpenedEntry {
-            database: Arc::clone(&loaded.database),
+            database: Arc::clone(&loaded.snapshot.database),
             folder_path: loaded.folder_path(meta.folder),
             author_name: self.account_name(version.author).await?,
             meta,
@@ -536,7 +539,7 @@ pub(super) fn open_body(
     version: u32,
     ciphertext: &[u8],
 ) -> Result<EntryBody, CoreError> {
-    let body = loaded.cipher.open_entry(meta.id, version, ciphertext).map_err(undecryptable)?;
+    let body = loaded.snapshot.cipher.open_entry(meta.id, version, ciphertext).map_err(undecryptable)?;
     check_kind(meta, &body).map_err(undecryptable)?;
     Ok(body)
 }

@@ -52,10 +52,10 @@ impl VaultService {
             let loaded =
                 self.load_database(snapshot, caller.user_id(), Arc::clone(&memberships), Focus::Folders).await?;
             let resolver = loaded.resolver();
-            let object = Object::Database(loaded.database.id);
+            let object = Object::Database(loaded.snapshot.database.id);
             if resolver.is_visible(object) || self.opened_by_an_entry(&loaded, Focus::Folders).await? {
                 let rights = resolver.rights(object);
-                out.push((Database::clone(&loaded.database), rights));
+                out.push((Database::clone(&loaded.snapshot.database), rights));
             }
         }
         Ok(out)
@@ -65,8 +65,8 @@ impl VaultService {
     pub async fn open_database(&self, caller: &Caller, database: &str) -> Result<OpenedDatabase, CoreError> {
         let loaded = self.load(caller, database, Focus::Whole).await?;
         // "Last access" in the listing: written when a session opens the database, not on every request.
-        if self.record_connection(caller, loaded.database.id) {
-            self.vault.touch_database(loaded.database.id, self.clock.now()).await?;
+        if self.record_connection(caller, loaded.snapshot.database.id) {
+            self.vault.touch_database(loaded.snapshot.database.id, self.clock.now()).await?;
         }
         let resolver = loaded.resolver();
         let tree = resolver.visible_tree();
@@ -79,14 +79,14 @@ impl VaultService {
                 FolderView {
                     id,
                     parent: listed.folder.parent,
-                    name: loaded.folders.get(&id).map(|(_, n)| n.clone()).unwrap_or_default(),
+                    name: loaded.snapshot.folders.get(&id).map(|(_, n)| n.clone()).unwrap_or_default(),
                     path: loaded.folder_path(Some(id)),
                     rights,
                 }
             })
             .collect();
-        let rights = resolver.rights(Object::Database(loaded.database.id));
-        Ok(OpenedDatabase { database: Database::clone(&loaded.database), rights, folders })
+        let rights = resolver.rights(Object::Database(loaded.snapshot.database.id));
+        Ok(OpenedDatabase { database: Database::clone(&loaded.snapshot.database), rights, folders })
     }
 
     /// Creates a folder under `parent` (`None`: the root).
@@ -100,11 +100,12 @@ impl VaultService {
         let loaded = self.load(caller, database, Focus::Folders).await?;
         require(loaded.container(parent)?, Permission::Add, "the parent folder")?;
         let id = FolderId::random();
-        let sealed_name = loaded.cipher.seal_folder_name(id, name)?;
+        let sealed_name = loaded.snapshot.cipher.seal_folder_name(id, name)?;
         let now = self.clock.now();
-        let folder = Folder { id, database: loaded.database.id, parent, sealed_name, created_at: now, updated_at: now };
-        self.writing_database(loaded.database.id, self.vault.insert_folder(&folder)).await?;
-        self.folder_view(caller, &loaded.database, id).await
+        let folder =
+            Folder { id, database: loaded.snapshot.database.id, parent, sealed_name, created_at: now, updated_at: now };
+        self.writing_database(loaded.snapshot.database.id, self.vault.insert_folder(&folder)).await?;
+        self.folder_view(caller, &loaded.snapshot.database, id).await
     }
 
     /// Renames and/or moves a folder.
@@ -123,8 +124,8 @@ impl VaultService {
         if let Some(parent) = change.parent {
             require(loaded.container(parent)?, Permission::Add, "the target folder")?;
         }
-        let sealed = change.name.map(|name| loaded.cipher.seal_folder_name(folder, &name)).transpose()?;
-        let db = loaded.database.id;
+        let sealed = change.name.map(|name| loaded.snapshot.cipher.seal_folder_name(folder, &name)).transpose()?;
+        let db = loaded.snapshot.database.id;
         self.writing_database(db, async {
             if let Some(parent) = change.parent {
                 self.vault.move_folder(db, folder, parent, now).await?;
@@ -135,7 +136,7 @@ impl VaultService {
             Ok(())
         })
         .await?;
-        self.folder_view(caller, &loaded.database, folder).await
+        self.folder_view(caller, &loaded.snapshot.database, folder).await
     }
 
     /// Deletes a folder; a non-empty one only when `recursive`, and only if the caller may delete everything in
@@ -154,6 +155,7 @@ impl VaultService {
             let inside = |at: Option<FolderId>| loaded.is_inside(at, Some(folder));
             let contents = FolderContents {
                 folders: loaded
+                    .snapshot
                     .folders
                     .iter()
                     .filter(|(id, (parent, _))| **id != folder && inside(*parent))
@@ -171,8 +173,8 @@ impl VaultService {
             None
         };
         let deleted = self.writing_database(
-            loaded.database.id,
-            self.vault.delete_folder(loaded.database.id, folder, contents.as_ref()),
+            loaded.snapshot.database.id,
+            self.vault.delete_folder(loaded.snapshot.database.id, folder, contents.as_ref()),
         );
         if !deleted.await? {
             return Err(CoreError::not_found("folder"));
@@ -183,7 +185,7 @@ impl VaultService {
     async fn folder_view(&self, caller: &Caller, database: &Database, id: FolderId) -> Result<FolderView, CoreError> {
         let snapshot = self.snapshot_of(database.clone()).await?;
         let loaded = self.load_as(caller, snapshot, Focus::Folders).await?;
-        let (parent, name) = loaded.folders.get(&id).cloned().ok_or_else(|| CoreError::not_found("folder"))?;
+        let (parent, name) = loaded.snapshot.folders.get(&id).cloned().ok_or_else(|| CoreError::not_found("folder"))?;
         let resolver = loaded.resolver();
         let rights = if resolver.is_visible(Object::Folder(id)) {
             resolver.rights(Object::Folder(id))

@@ -193,7 +193,7 @@ impl VaultService {
         let admin = self.administer(caller, database, password).await?;
         let user = self.find_user(user).await?;
         let loaded = self.load_for_user(admin.database, user.id).await?;
-        let object = object.in_database(&loaded.database);
+        let object = object.in_database(&loaded.snapshot.database);
         if !loaded.index.tree.contains(object) {
             return Err(CoreError::not_found(format!("{} in this database", object_kind(object))));
         }

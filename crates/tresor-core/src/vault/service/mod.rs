@@ -36,7 +36,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::error::CoreError;
 use crate::ids::{DatabaseId, EntryId, FolderId, GroupId, SessionId, UserId};
 use crate::keyring::Keyring;
-use crate::permissions::{DatabaseTree, Grant, Memberships, Object, Permission, PermissionSet, Resolver, ServerPolicy};
+use crate::permissions::{DatabaseTree, Memberships, Object, Permission, PermissionSet, Resolver, ServerPolicy};
 use crate::store::{Store, StoreError};
 
 /// The vault's use cases. Cheap to share (`Arc`); holds no per-request state but the open-database register.
@@ -111,18 +111,13 @@ enum Focus {
 
 /// One database as one caller sees it at one instant: everything the resolver needs, with folder names opened.
 pub(crate) struct Loaded {
-    pub database: Arc<Database>,
-    pub cipher: Arc<DatabaseCipher>,
     /// The entries read (all, the one in focus, or none) under the folder tree.
     pub index: Arc<EntryIndex>,
     pub snapshot: Arc<Snapshot>,
-    pub grants: Arc<Vec<Grant>>,
     pub policy: ServerPolicy,
     pub memberships: Arc<Memberships>,
     pub user: UserId,
     pub now: Timestamp,
-    /// Every folder with its parent and opened name.
-    pub folders: Arc<HashMap<FolderId, (Option<FolderId>, String)>>,
     /// The current version of the entry in focus, read with it.
     pub current: Option<Arc<super::EntryVersion>>,
     /// The entry in focus and the caller's rights on it (`None`: it is not visible), worked out once by
@@ -132,14 +127,14 @@ pub(crate) struct Loaded {
 
 impl std::fmt::Debug for Loaded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Loaded").field("database", &self.database.id).field("user", &self.user).finish()
+        f.debug_struct("Loaded").field("database", &self.snapshot.database.id).field("user", &self.user).finish()
     }
 }
 
 impl Loaded {
     /// The one permission function, for this caller and instant.
     pub fn resolver(&self) -> Resolver<'_> {
-        Resolver::new(&self.index.tree, &self.grants, &self.policy, &self.memberships, self.user, self.now)
+        Resolver::new(&self.index.tree, &self.snapshot.grants, &self.policy, &self.memberships, self.user, self.now)
     }
 
     /// `Folder/Sub` from the root to `folder` (empty for the root).
@@ -157,11 +152,11 @@ impl Loaded {
         let Some(top) = top else { return true };
         let mut at = folder;
         // Bounded by the number of folders: the tree was checked acyclic when it was built.
-        for _ in 0..=self.folders.len() {
+        for _ in 0..=self.snapshot.folders.len() {
             match at {
                 None => return false,
                 Some(x) if x == top => return true,
-                Some(x) => at = self.folders.get(&x).and_then(|(p, _)| *p),
+                Some(x) => at = self.snapshot.folders.get(&x).and_then(|(p, _)| *p),
             }
         }
         false
@@ -187,7 +182,7 @@ impl Loaded {
     pub fn container(&self, folder: Option<FolderId>) -> Result<PermissionSet, CoreError> {
         let resolver = self.resolver();
         let object = match folder {
-            None => Object::Database(self.database.id),
+            None => Object::Database(self.snapshot.database.id),
             Some(f) => {
                 if !resolver.is_listed(Object::Folder(f)) {
                     return Err(CoreError::not_found("folder"));
@@ -336,20 +331,7 @@ impl VaultService {
             }
         };
         let policy = self.policy().await?;
-        Ok(Loaded {
-            database: Arc::clone(&snapshot.database),
-            cipher: Arc::clone(&snapshot.cipher),
-            index,
-            grants: Arc::clone(&snapshot.grants),
-            policy,
-            memberships,
-            user,
-            now: self.clock.now(),
-            folders: Arc::clone(&snapshot.folders),
-            snapshot,
-            current,
-            focus: None,
-        })
+        Ok(Loaded { index, policy, memberships, user, now: self.clock.now(), snapshot, current, focus: None })
     }
 
     /// The entries `focus` names under the snapshot's tree (and the current version of an entry in focus); `None`
@@ -386,7 +368,7 @@ impl VaultService {
             _ => None,
         };
         let open = in_focus.is_some_and(|(_, rights)| rights.is_some())
-            || resolver.is_visible(Object::Database(loaded.database.id));
+            || resolver.is_visible(Object::Database(loaded.snapshot.database.id));
         drop(resolver);
         if !open && !self.opened_by_an_entry(&loaded, focus).await? {
             return Err(CoreError::not_found("database"));
@@ -406,7 +388,7 @@ impl VaultService {
         // Access has no server policy, so nothing in the database is visible without an Allow of access from one
         // of the user's subjects: most databases a user cannot open are ruled out without reading their entries.
         let subjects = loaded.memberships.effective_subjects(loaded.user);
-        let may_access = loaded.grants.iter().any(|g| {
+        let may_access = loaded.snapshot.grants.iter().any(|g| {
             g.permission == Permission::Access
                 && g.setting == crate::permissions::Setting::Allow
                 && g.is_active_at(loaded.now)
@@ -415,9 +397,9 @@ impl VaultService {
         if !may_access {
             return Ok(false);
         }
-        let snapshot = self.snapshot_of(Database::clone(&loaded.database)).await?;
+        let snapshot = self.snapshot_of(Database::clone(&loaded.snapshot.database)).await?;
         let whole = self.load_database(snapshot, loaded.user, Arc::clone(&loaded.memberships), Focus::Whole).await?;
-        Ok(whole.resolver().is_visible(Object::Database(whole.database.id)))
+        Ok(whole.resolver().is_visible(Object::Database(whole.snapshot.database.id)))
     }
 
     /// Loads a database for an administrator's question about `user` (no visibility check: administrators

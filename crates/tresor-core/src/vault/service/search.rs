@@ -40,7 +40,7 @@ impl VaultService {
             return Err(CoreError::InvalidInput(format!("the search text must have 1 to {MAX_QUERY} characters")));
         }
         let databases: Vec<DatabaseId> = match database {
-            Some(key) => vec![self.load(caller, key, Focus::Folders).await?.database.id],
+            Some(key) => vec![self.load(caller, key, Focus::Folders).await?.snapshot.database.id],
             None => self.my_databases(caller).await?.into_iter().map(|(d, _)| d.id).collect(),
         };
         let mut matches = Vec::new();
@@ -76,6 +76,7 @@ impl VaultService {
         for (i, segment) in rest.iter().enumerate() {
             let last = i + 1 == rest.len();
             let children: Vec<FolderId> = loaded
+                .snapshot
                 .folders
                 .iter()
                 .filter(|(id, (parent, name))| {
@@ -91,7 +92,7 @@ impl VaultService {
                 [] if last => {
                     let entry = self.entry_in(&loaded, folder, segment).await?;
                     return Ok(ResolvedPath {
-                        database: Database::clone(&loaded.database),
+                        database: Database::clone(&loaded.snapshot.database),
                         folder,
                         entry: Some(entry),
                     });
@@ -105,7 +106,7 @@ impl VaultService {
                 }
             }
         }
-        Ok(ResolvedPath { database: Database::clone(&loaded.database), folder, entry: None })
+        Ok(ResolvedPath { database: Database::clone(&loaded.snapshot.database), folder, entry: None })
     }
 
     /// The visible entry in `folder` whose title (or id) is `name`.
