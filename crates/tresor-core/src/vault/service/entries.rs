@@ -167,23 +167,20 @@ impl std::fmt::Debug for EntryChange {
 
 impl EntryChange {
     fn apply(self, body: &mut EntryBody) -> Result<(), CoreError> {
-        if let Some(v) = self.title {
-            body.title = v;
-        }
-        if let Some(v) = self.username {
-            body.username = v;
-        }
+        wipe_and_put(&mut body.title, self.title);
+        wipe_and_put(&mut body.username, self.username);
+        wipe_and_put(&mut body.url, self.url);
+        wipe_and_put(&mut body.notes, self.notes);
+        wipe_and_put(&mut body.tags, self.tags);
+        // These wipe themselves when the old value drops.
         if let Some(v) = self.password {
             body.password = v;
         }
-        if let Some(v) = self.url {
-            body.url = v;
+        if let Some(v) = self.custom {
+            body.custom = v;
         }
-        if let Some(v) = self.notes {
-            body.notes = v;
-        }
-        if let Some(v) = self.tags {
-            body.tags = v;
+        if let Some(v) = self.totp {
+            body.totp = v;
         }
         if let Some(v) = self.expires {
             body.expires = v;
@@ -198,13 +195,14 @@ impl EntryChange {
                 body.set_field(&name, value)?;
             }
         }
-        if let Some(v) = self.custom {
-            body.custom = v;
-        }
-        if let Some(v) = self.totp {
-            body.totp = v;
-        }
         Ok(())
+    }
+}
+
+/// Puts `value`, if there is one, in `slot` and wipes what was there: it too is what a user typed.
+fn wipe_and_put<T: zeroize::Zeroize>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        std::mem::replace(slot, value).zeroize();
     }
 }
 
