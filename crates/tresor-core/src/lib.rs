@@ -11,6 +11,7 @@ pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod keyring;
+pub mod mail;
 pub mod net;
 pub mod password_work;
 pub mod permissions;
