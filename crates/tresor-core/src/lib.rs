@@ -13,6 +13,7 @@ pub mod ids;
 pub mod keyring;
 pub mod mail;
 pub mod net;
+pub mod password_policy;
 pub mod password_work;
 pub mod permissions;
 pub mod server;
