@@ -61,6 +61,9 @@ pub struct LoginRequest {
     /// Which kind of client is logging in; defaults to `api`.
     #[serde(default)]
     pub client: Option<ClientKind>,
+    /// A device token from an earlier login with `remember_device`: skips the second factor until it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<WirePassword>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -72,6 +75,71 @@ pub struct LoginResponse {
     /// `password_change_required` until the password is changed.
     pub password_change_required: bool,
     pub user: UserView,
+    /// One-time recovery codes, shown only at the login that enrolled an authenticator: each opens one login
+    /// when the authenticator is lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recovery_codes: Vec<String>,
+    /// Present when the login asked to remember this device: send it as `device_token` with later logins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<DeviceToken>,
+}
+
+/// A trusted device's token and when it stops being trusted.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeviceToken {
+    pub token: String,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+/// How the second factor of a login is proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorMethod {
+    /// A code from the enrolled authenticator app, or a recovery code.
+    Totp,
+    /// No authenticator yet: add `enrolment.uri` (or `enrolment.secret`) to an app and send its first code.
+    TotpEnrolment,
+    /// A code sent by e-mail.
+    Email,
+}
+
+/// An authenticator to add to an app: shown once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TotpEnrolmentOffer {
+    /// `otpauth://totp/…`, for a QR code.
+    pub uri: String,
+    /// The secret in base32, for typing into the app.
+    pub secret: String,
+}
+
+/// The answer (202) to a login whose password was right and whose second factor is awaited.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SecondFactorRequired {
+    /// Send it back to `POST /auth/login/second-factor` with the code.
+    pub challenge: String,
+    pub method: SecondFactorMethod,
+    /// RFC 3339: the challenge is refused after this.
+    pub expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolment: Option<TotpEnrolmentOffer>,
+    /// For e-mailed codes: where the code went, partly hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_to: Option<String>,
+    /// Days a device may be remembered for; 0: remembering is off.
+    pub remember_device_days: u32,
+}
+
+/// The second step of a login.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorRequest {
+    pub challenge: WirePassword,
+    /// Six digits, or a recovery code (`abcde-23456`).
+    pub code: WirePassword,
+    /// Trust this device for the days the server allows, skipping the second factor meanwhile.
+    #[serde(default)]
+    pub remember_device: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

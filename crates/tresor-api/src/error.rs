@@ -75,8 +75,28 @@ pub enum ErrorCode {
     SeatLimitReached,
     /// The change conflicts with the current state (for example removing a membership that does not exist).
     Conflict,
-    /// Too many requests.
+    /// Too many requests (login attempts from one address); `Retry-After` says when to try again.
     RateLimited,
+    /// The server is paused: only administrators can work until it is continued.
+    ServerPaused,
+    /// This kind of client may not connect to this server.
+    ClientNotAllowed,
+    /// The account is logged on from another address and the server allows one connection per user.
+    AlreadyLoggedOn,
+    /// The sign-in challenge is unknown, expired or completed: log in again.
+    SecondFactorExpired,
+    /// The second-factor code is wrong.
+    SecondFactorInvalid,
+    /// The authenticator code was used already.
+    SecondFactorReused,
+    /// The code is neither six digits nor a recovery code.
+    SecondFactorMalformed,
+    /// The account cannot receive a second factor (for e-mailed codes: no e-mail address).
+    SecondFactorUnavailable,
+    /// The e-mailed code could not be sent.
+    SecondFactorNotSent,
+    /// Sending a test message failed; the message says why.
+    MailFailed,
     /// The server could not complete the request; details are in its log.
     Internal,
     /// The server is not ready (starting, sealed or its store is unreachable).
@@ -114,6 +134,16 @@ impl ErrorCode {
             Self::SeatLimitReached => "seat_limit_reached",
             Self::Conflict => "conflict",
             Self::RateLimited => "rate_limited",
+            Self::ServerPaused => "server_paused",
+            Self::ClientNotAllowed => "client_not_allowed",
+            Self::AlreadyLoggedOn => "already_logged_on",
+            Self::SecondFactorExpired => "second_factor_expired",
+            Self::SecondFactorInvalid => "second_factor_invalid",
+            Self::SecondFactorReused => "second_factor_reused",
+            Self::SecondFactorMalformed => "second_factor_malformed",
+            Self::SecondFactorUnavailable => "second_factor_unavailable",
+            Self::SecondFactorNotSent => "second_factor_not_sent",
+            Self::MailFailed => "mail_failed",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
         }

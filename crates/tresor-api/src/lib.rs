@@ -8,6 +8,7 @@ mod accounts;
 mod auth;
 mod error;
 mod server;
+mod signin;
 mod vault;
 mod vault_admin;
 
@@ -15,6 +16,7 @@ pub use accounts::*;
 pub use auth::*;
 pub use error::*;
 pub use server::*;
+pub use signin::*;
 pub use vault::*;
 pub use vault_admin::*;
 

@@ -119,7 +119,12 @@ impl Setup {
     /// `users` login requests for `bench-user-1` … `bench-user-{users}`, all with `password`.
     pub fn new(url: &str, trust: Trust, users: usize, password: &str, database: &str, page_size: usize) -> Self {
         let logins = (1..=users)
-            .map(|n| LoginRequest { account: user_name(n), password: WirePassword::new(password), client: None })
+            .map(|n| LoginRequest {
+                account: user_name(n),
+                password: WirePassword::new(password),
+                client: None,
+                device_token: None,
+            })
             .collect();
         Self {
             url: url.to_owned(),
@@ -194,6 +199,7 @@ impl From<ClientError> for Failure {
             ClientError::Transport(_) => "transport".to_owned(),
             ClientError::Decode(_) => "decode".to_owned(),
             ClientError::InvalidUrl(_) => "invalid_url".to_owned(),
+            ClientError::SecondFactorRequired => "second_factor_required".to_owned(),
         };
         Self { kind, message: e.to_string() }
     }

@@ -52,8 +52,12 @@ pub async fn seed_vault(s: &VaultSeed<'_>) -> anyhow::Result<VaultCounts> {
     }
     anyhow::ensure!(s.users >= 1, "seeding databases needs at least one seeded user (--users) to write entries");
     let admin = VaultHttp::new(s.url, s.trust, s.admin_token.clone())?;
-    let writer_login =
-        LoginRequest { account: user_name(1), password: WirePassword::new(s.user_password), client: None };
+    let writer_login = LoginRequest {
+        account: user_name(1),
+        password: WirePassword::new(s.user_password),
+        client: None,
+        device_token: None,
+    };
     let answer = Client::new(s.url, s.trust.clone())?.login(&writer_login).await.context("login as bench-user-1")?;
     let writer = VaultHttp::new(s.url, s.trust, answer.token)?;
 

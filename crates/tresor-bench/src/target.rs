@@ -62,8 +62,12 @@ pub struct AdminArgs {
 /// returns the session and its token (for the raw vault requests).
 pub async fn admin_session(client: &Client, admin: &AdminArgs) -> anyhow::Result<(Client, String)> {
     let login = |password: &str| {
-        let request =
-            LoginRequest { account: admin.admin_user.clone(), password: WirePassword::new(password), client: None };
+        let request = LoginRequest {
+            account: admin.admin_user.clone(),
+            password: WirePassword::new(password),
+            client: None,
+            device_token: None,
+        };
         async move { client.login(&request).await }
     };
     let (password, answer) = match login(&admin.admin_password).await {

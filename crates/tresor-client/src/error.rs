@@ -22,6 +22,9 @@ pub enum ClientError {
     /// The server's answer is not what the API describes.
     #[error("unexpected answer from the server: {0}")]
     Decode(String),
+    /// The account needs a second factor: log in with [`Client::login_step`](crate::Client::login_step).
+    #[error("this account signs in with a second factor")]
+    SecondFactorRequired,
     /// The server URL is not usable (bad syntax, not http(s), credentials in it, or a scheme the trust does not
     /// allow).
     #[error("invalid server URL: {0}")]

@@ -10,6 +10,7 @@ mod client;
 mod error;
 mod fingerprint;
 mod routes;
+mod routes_signin;
 mod routes_vault;
 mod routes_vault_admin;
 mod trust;
@@ -19,6 +20,7 @@ pub use error::ClientError;
 pub use fingerprint::fetch_fingerprint;
 /// The URL type the client's base URL is parsed into.
 pub use reqwest::Url;
+pub use routes_signin::LoginReply;
 pub use routes_vault::Download;
 pub use trust::{Trust, certificate_fingerprint, fingerprint_hex, parse_fingerprint, tls_config};
 

@@ -4,9 +4,8 @@
 
 use reqwest::{Method, Url};
 use tresor_api::{
-    ChangePasswordRequest, CreateGroupRequest, CreateUserRequest, GroupList, GroupView, Health, ListQuery,
-    LoginRequest, LoginResponse, MeResponse, ServerInfo, SessionList, SetPasswordRequest, UpdateGroupRequest,
-    UpdateUserRequest, UserList, UserView,
+    ChangePasswordRequest, CreateGroupRequest, CreateUserRequest, GroupList, GroupView, Health, ListQuery, MeResponse,
+    ServerInfo, SessionList, SetPasswordRequest, UpdateGroupRequest, UpdateUserRequest, UserList, UserView,
 };
 
 use crate::{Client, ClientError};
@@ -49,12 +48,6 @@ impl Client {
     pub async fn openapi(&self) -> Result<serde_json::Value> {
         let url = self.api_url(&["openapi.json"])?;
         self.send_json(self.request(Method::GET, url)).await
-    }
-
-    /// `POST /api/v1/auth/login`. The answer's token is for [`Client::with_token`].
-    pub async fn login(&self, request: &LoginRequest) -> Result<LoginResponse> {
-        let url = self.api_url(&["auth", "login"])?;
-        self.send_json(self.request(Method::POST, url).json(request)).await
     }
 
     /// `POST /api/v1/auth/logout`: ends the session of this client's token.

@@ -19,9 +19,14 @@ use crate::caller::Caller;
 use crate::clock::{Clock, Timestamp};
 use crate::error::CoreError;
 use crate::ids::{GroupId, SessionId, UserId};
+use crate::keyring::Keyring;
+use crate::mail::Mailer;
 use crate::net::address_allowed;
 pub use crate::password_work::PasswordWork;
-use crate::session::{ClientKind, EndReason, SessionRecord, SessionToken, token_hash};
+use crate::session::{EndReason, SessionRecord, token_hash};
+use crate::signin::limiter::AttemptLimiter;
+use crate::signin::settings::SigninSettings;
+use crate::signin::store::SigninStore;
 use crate::store::Store;
 use crate::validate;
 
@@ -50,14 +55,16 @@ impl Default for AuthSettings {
     }
 }
 
-/// A successful login: the token is shown to the client once and never stored.
-#[derive(Debug)]
-pub struct LoginOutcome {
-    pub token: SessionToken,
-    pub session: SessionRecord,
-    pub user: User,
-    /// The groups the user is a direct member of.
-    pub groups: Vec<NamedRef<GroupId>>,
+/// The outside world the sign-in rules reach.
+#[derive(Debug, Clone)]
+pub struct AuthPorts {
+    pub store: Arc<dyn Store>,
+    pub signin: Arc<dyn SigninStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Seals authenticator secrets and the mail server's password.
+    pub keyring: Arc<Keyring>,
+    /// Sends e-mailed codes.
+    pub mailer: Arc<dyn Mailer>,
 }
 
 #[derive(Debug)]
@@ -72,16 +79,35 @@ struct CachedSession {
 
 #[derive(Debug)]
 pub struct AuthService {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    work: Arc<PasswordWork>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) signin: Arc<dyn SigninStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) keyring: Arc<Keyring>,
+    pub(crate) mailer: Arc<dyn Mailer>,
+    pub(crate) work: Arc<PasswordWork>,
     settings: AuthSettings,
     cache: RwLock<HashMap<[u8; 32], Arc<CachedSession>>>,
+    pub(crate) limiter: AttemptLimiter,
+    /// The sign-in settings and when they were read; read again after [`AuthSettings::cache_ttl`] so that a
+    /// change made through another node (a pause, a shorter idle timeout) takes effect within that bound.
+    signin_settings: RwLock<Option<(Arc<SigninSettings>, Timestamp)>>,
 }
 
 impl AuthService {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, work: Arc<PasswordWork>, settings: AuthSettings) -> Self {
-        Self { store, clock, work, settings, cache: RwLock::new(HashMap::new()) }
+    pub fn new(ports: AuthPorts, work: Arc<PasswordWork>, settings: AuthSettings) -> Self {
+        let AuthPorts { store, signin, clock, keyring, mailer } = ports;
+        Self {
+            store,
+            signin,
+            clock,
+            keyring,
+            mailer,
+            work,
+            settings,
+            cache: RwLock::new(HashMap::new()),
+            limiter: AttemptLimiter::default(),
+            signin_settings: RwLock::new(None),
+        }
     }
 
     pub fn settings(&self) -> &AuthSettings {
@@ -90,51 +116,6 @@ impl AuthService {
 
     pub fn password_work(&self) -> &Arc<PasswordWork> {
         &self.work
-    }
-
-    /// Checks the credentials and opens a session. Unknown account and wrong password give the same error after
-    /// the same work; the account's state is revealed only to someone who knows its password.
-    pub async fn login(
-        &self,
-        account: &str,
-        password: SecretString,
-        client: ClientKind,
-        address: IpAddr,
-    ) -> Result<LoginOutcome, CoreError> {
-        let user = if validate::plausible_account(account) { self.store.user_by_account(account).await? } else { None };
-        let hash = match &user {
-            Some(u) => self.store.password_hash(u.id).await?,
-            None => None,
-        };
-        let verified = self.work.verify(password, hash).await;
-        let user = match user {
-            Some(u) if verified => u,
-            _ => return Err(CoreError::InvalidCredentials),
-        };
-        if user.options.deactivated {
-            return Err(CoreError::AccountDisabled);
-        }
-        if !address_allowed(&user.allowed_addresses, address) {
-            return Err(CoreError::AddressNotAllowed(address));
-        }
-        let now = self.clock.now();
-        let token = SessionToken::generate()?;
-        let session = SessionRecord {
-            id: SessionId::random(),
-            token_hash: token.hash(),
-            user_id: user.id,
-            client,
-            address,
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now.saturating_add(self.settings.session_lifetime),
-            ended_at: None,
-            end_reason: None,
-        };
-        self.store.insert_session(&session).await?;
-        let groups = self.store.user_groups(user.id).await?;
-        tracing::info!(user = %user.account, session = %session.id, client = client.as_str(), %address, "login");
-        Ok(LoginOutcome { token, session, user, groups })
     }
 
     /// Finds the live session a bearer token names. Every request goes through here.
@@ -146,13 +127,18 @@ impl AuthService {
             Some(e) if now.since(e.loaded_at) < self.settings.cache_ttl => e,
             stale => self.load(hash, now, stale.as_deref()).await?,
         };
+        let signin = self.signin_settings().await?;
         let last_seen = Timestamp::from_millis(entry.last_seen.load(Ordering::Relaxed));
-        if now >= entry.session.expires_at || now.since(last_seen) > self.settings.idle_timeout {
+        let idle = signin.idle_timeout().is_some_and(|limit| now.since(last_seen) > limit);
+        if now >= entry.session.expires_at || idle {
             self.end(entry.session.id, hash, EndReason::Expired).await;
             return Err(CoreError::Unauthenticated);
         }
         if !address_allowed(&entry.user.allowed_addresses, address) {
             return Err(CoreError::AddressNotAllowed(address));
+        }
+        if signin.paused && !is_administrator(&entry.user) {
+            return Err(CoreError::ServerPaused);
         }
         entry.last_seen.fetch_max(now.as_millis(), Ordering::Relaxed);
         self.maybe_persist_last_seen(&entry, now);
@@ -192,7 +178,7 @@ impl AuthService {
         let mut cache = self.cache_write();
         if cache.len() > 4096 {
             // Drop what cannot be used any more, so that the cache holds live sessions only.
-            cache.retain(|_, e| now < e.session.expires_at && now.since(e.loaded_at) < self.settings.idle_timeout);
+            cache.retain(|_, e| now < e.session.expires_at && now.since(e.loaded_at) < self.settings.session_lifetime);
         }
         cache.insert(hash, Arc::clone(&entry));
         Ok(entry)
@@ -269,7 +255,8 @@ impl AuthService {
         if options.may_not_change_password && !options.must_change_password {
             return Err(CoreError::PasswordChangeNotAllowed);
         }
-        validate::new_password(&new)?;
+        let policy = self.signin_settings().await?.password_policy;
+        self.check_new_password(&caller.user, &new).await?;
         if current.expose_secret() == new.expose_secret() {
             return Err(CoreError::Validation("the new password must differ from the current one".into()));
         }
@@ -277,11 +264,64 @@ impl AuthService {
         if !self.work.verify(current, hash).await {
             return Err(CoreError::InvalidCredentials);
         }
+        if !options.must_change_password
+            && let Some(set_at) = self.signin.password_set_at(caller.user.id).await?
+            && policy.too_young(set_at, self.clock.now())
+        {
+            return Err(CoreError::Validation(format!(
+                "the password was changed less than {} days ago; the password policy asks to keep it longer",
+                policy.min_age_days
+            )));
+        }
+        if policy.history > 1 {
+            let earlier = self.signin.password_history(caller.user.id, policy.history - 1).await?;
+            for old in earlier {
+                let candidate = SecretString::new(new.expose_secret().to_owned());
+                if self.work.verify(candidate, Some(old)).await {
+                    return Err(CoreError::Validation(format!(
+                        "the new password was used before; the password policy asks for {} different passwords \
+                         before one is used again",
+                        policy.history
+                    )));
+                }
+            }
+        }
         let new_hash = self.work.hash(new).await?;
         self.store.set_password_hash(caller.user.id, new_hash.as_str(), false, self.clock.now()).await?;
         self.forget_user(caller.user.id);
         tracing::info!(user = %caller.user.account, "password changed");
         Ok(())
+    }
+
+    /// Checks a new password against the password policy, with the account's names as words it must not be.
+    pub async fn check_new_password(&self, user: &User, password: &SecretString) -> Result<(), CoreError> {
+        validate::new_password(password)?;
+        let policy = self.signin_settings().await?.password_policy;
+        let context = [user.account.as_str(), user.profile.full_name.as_str(), user.profile.email.as_str()];
+        policy.check(password.expose_secret(), &context)
+    }
+
+    /// The sign-in settings in force, from a copy at most [`AuthSettings::cache_ttl`] old.
+    pub async fn signin_settings(&self) -> Result<Arc<SigninSettings>, CoreError> {
+        let now = self.clock.now();
+        if let Some((s, at)) = self.signin_settings.read().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && now.since(*at) < self.settings.cache_ttl
+        {
+            return Ok(Arc::clone(s));
+        }
+        let fresh = Arc::new(crate::signin::load_settings(self.store.as_ref(), &self.settings).await?);
+        *self.signin_settings.write().unwrap_or_else(|e| e.into_inner()) = Some((Arc::clone(&fresh), now));
+        Ok(fresh)
+    }
+
+    /// The idle timeout in force (zero: sessions do not end for idleness).
+    pub async fn idle_timeout(&self) -> Result<Duration, CoreError> {
+        Ok(self.signin_settings().await?.idle_timeout().unwrap_or(Duration::ZERO))
+    }
+
+    /// Drops the cached sign-in settings, after this node changed them.
+    pub(crate) fn forget_signin_settings(&self) {
+        *self.signin_settings.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     fn cache_read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<[u8; 32], Arc<CachedSession>>> {
@@ -291,4 +331,10 @@ impl AuthService {
     fn cache_write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<[u8; 32], Arc<CachedSession>>> {
         self.cache.write().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Whether an account holds a server role (or is the super administrator): such accounts keep working while the
+/// server is paused.
+pub(crate) fn is_administrator(user: &User) -> bool {
+    user.is_super_admin() || !user.roles.is_empty()
 }

@@ -107,3 +107,9 @@ capability!(
     "a server role",
     |c| !c.effective_roles().is_empty()
 );
+capability!(
+    /// Change the server's settings and pause or continue it (seed manual, Manage): Server Administrators only.
+    ManageServer,
+    "the Server Administrator role",
+    |c| false
+);

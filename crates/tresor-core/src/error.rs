@@ -51,6 +51,31 @@ pub enum CoreError {
     /// Stored data that does not open: altered, moved or sealed with another key. Nothing of it is returned.
     #[error("{0}")]
     Undecryptable(String),
+    /// Too many login attempts from this address; try again after `retry_after`.
+    #[error("too many login attempts from this address; try again in {} seconds", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: std::time::Duration },
+    #[error("the server is paused: only administrators can work until it is continued")]
+    ServerPaused,
+    #[error("this server does not accept {0} clients")]
+    ClientNotAllowed(&'static str),
+    #[error("this account is logged on from another address, and the server allows one connection per user")]
+    AlreadyLoggedOn,
+    /// No such pending login, or it expired, or it was completed already.
+    #[error("this sign-in has expired or was completed already; log in again")]
+    SecondFactorExpired,
+    #[error("the code is wrong")]
+    SecondFactorWrong,
+    #[error("this code was used already; wait for the next one")]
+    SecondFactorReused,
+    #[error("a code is six digits, or a recovery code such as abcde-23456")]
+    SecondFactorMalformed,
+    #[error("{0}")]
+    SecondFactorUnavailable(String),
+    #[error("the sign-in code could not be sent; try again later or ask an administrator")]
+    CodeNotSent,
+    /// Sending a message failed; the text says why (never with the mail server's password).
+    #[error("{0}")]
+    MailFailed(String),
     #[error("the store is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("the master key does not belong to this store: start the server with the key file it was created with")]

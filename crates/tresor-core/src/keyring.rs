@@ -42,6 +42,19 @@ impl Keyring {
         Ok((key, wrapped))
     }
 
+    /// Seals a small server secret (an authenticator secret, the mail server's password) for the store, bound by
+    /// `aad` to what it belongs to.
+    pub fn seal_secret(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CoreError> {
+        Ok(self.master.seal(aad, plaintext)?)
+    }
+
+    /// Opens what [`Self::seal_secret`] sealed with the same `aad`; a moved or altered value fails.
+    pub fn open_secret(&self, aad: &[u8], sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, CoreError> {
+        self.master
+            .open(aad, sealed)
+            .map_err(|_| CoreError::Undecryptable("a sealed server secret did not open".into()))
+    }
+
     /// Unwraps a database's stored data key; fails if the wrapped key was moved to another database.
     pub fn data_key(&self, wrapped: &[u8], database_id: &[u8]) -> Result<DataKey, CoreError> {
         Ok(self.master.unwrap_data_key(wrapped, database_id)?)

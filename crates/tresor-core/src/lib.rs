@@ -18,6 +18,7 @@ pub mod password_work;
 pub mod permissions;
 pub mod server;
 pub mod session;
+pub mod signin;
 pub mod store;
 mod validate;
 pub mod vault;
@@ -25,12 +26,13 @@ pub mod vault;
 pub use accounts::{
     AccountObserver, AccountService, Group, GroupPatch, NewGroup, NewUser, Role, RoleSet, User, UserPatch,
 };
-pub use auth::{AuthService, AuthSettings, LoginOutcome, PasswordWork};
-pub use caller::{Caller, Capability, ManageAccounts, ManageSessions, ViewServer};
+pub use auth::{AuthPorts, AuthService, AuthSettings, PasswordWork};
+pub use caller::{Caller, Capability, ManageAccounts, ManageServer, ManageSessions, ViewServer};
 pub use clock::{Clock, SystemClock, Timestamp};
 pub use error::CoreError;
 pub use ids::{AttachmentId, DatabaseId, EntryId, FolderId, GroupId, SessionId, UserId};
 pub use keyring::Keyring;
 pub use server::{ServerService, ServerSnapshot};
+pub use signin::{LoginOutcome, LoginStep};
 pub use store::{GroupGraph, Store, StoreError};
 pub use vault::VaultService;

@@ -4,6 +4,10 @@
 use async_trait::async_trait;
 use tresor_crypto::SecretString;
 
+use crate::error::CoreError;
+use crate::keyring::Keyring;
+use crate::store::Store;
+
 /// How the connection to the outgoing mail server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum MailTls {
@@ -34,7 +38,7 @@ impl MailTls {
 
 /// Everything needed to reach the outgoing mail server. The password is a secret: its `Debug` is redacted and it
 /// is stored sealed by the master key.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct SmtpSettings {
     /// The sender's display name.
     pub sender_name: String,
@@ -87,4 +91,111 @@ pub enum MailError {
 #[async_trait]
 pub trait Mailer: Send + Sync + std::fmt::Debug + 'static {
     async fn send(&self, settings: &SmtpSettings, message: &MailMessage) -> Result<(), MailError>;
+}
+
+/// Settings key of the stored form.
+const SMTP_KEY: &str = "mail.smtp";
+/// Binds the sealed SMTP password to its place.
+const PASSWORD_AAD: &[u8] = b"tresor:smtp-password";
+
+impl SmtpSettings {
+    /// Refuses settings that cannot work, naming the field.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        let bad = |m: &str| Err(CoreError::Validation(m.to_owned()));
+        let nothing_set = self.sender_address.is_empty() && self.host.is_empty();
+        if nothing_set {
+            return Ok(()); // mail switched off
+        }
+        if self.sender_address.len() > 254 || self.sender_address.split('@').filter(|p| !p.is_empty()).count() != 2 {
+            return bad("sender_address must be an e-mail address such as tresor@example.com");
+        }
+        if self.host.is_empty() || self.host.len() > 253 || self.host.contains(char::is_whitespace) {
+            return bad("host must be the mail server's name or address");
+        }
+        if self.port == 0 {
+            return bad("port must be 1 to 65535");
+        }
+        if self.sender_name.len() > 200 || self.sender_name.contains(['\r', '\n']) {
+            return bad("sender_name must be one line of at most 200 bytes");
+        }
+        if self.username.len() > 254 {
+            return bad("username is too long");
+        }
+        if !self.ca_pem.trim().is_empty() && !self.ca_pem.contains("-----BEGIN CERTIFICATE-----") {
+            return bad("ca_pem must hold PEM certificates (-----BEGIN CERTIFICATE-----)");
+        }
+        Ok(())
+    }
+
+    /// The outgoing mail server's settings as stored; the defaults when never set.
+    pub async fn load(store: &dyn Store, keyring: &Keyring) -> Result<SmtpSettings, CoreError> {
+        let Some(stored) = store.setting(SMTP_KEY).await? else {
+            return Ok(SmtpSettings { port: 587, ..SmtpSettings::default() });
+        };
+        let text = |m: &std::collections::HashMap<&str, &str>, k: &str| -> Option<String> {
+            String::from_utf8(hex::decode(m.get(k)?).ok()?).ok()
+        };
+        let parsed = (|| {
+            let mut m = std::collections::HashMap::new();
+            let mut parts = stored.split(';');
+            if parts.next()? != "v1" {
+                return None;
+            }
+            for p in parts {
+                let (k, v) = p.split_once('=')?;
+                m.insert(k, v);
+            }
+            let password = match m.get("password") {
+                Some(sealed) if !sealed.is_empty() => Some(hex::decode(sealed).ok()?),
+                _ => None,
+            };
+            Some((
+                SmtpSettings {
+                    sender_name: text(&m, "sender_name")?,
+                    sender_address: text(&m, "sender_address")?,
+                    host: text(&m, "host")?,
+                    port: m.get("port")?.parse().ok()?,
+                    tls: MailTls::parse(m.get("tls")?)?,
+                    username: text(&m, "username")?,
+                    password: None,
+                    ca_pem: text(&m, "ca_pem")?,
+                },
+                password,
+            ))
+        })();
+        let Some((mut settings, sealed)) = parsed else {
+            return Err(CoreError::Internal("the stored mail settings do not read".to_owned()));
+        };
+        if let Some(sealed) = sealed {
+            let plain = keyring.open_secret(PASSWORD_AAD, &sealed)?;
+            let password = String::from_utf8(plain.to_vec())
+                .map_err(|_| CoreError::Internal("the stored mail password does not read".to_owned()))?;
+            settings.password = Some(SecretString::new(password));
+        }
+        Ok(settings)
+    }
+
+    /// Stores the settings, the password sealed by the master key.
+    pub async fn save(&self, store: &dyn Store, keyring: &Keyring) -> Result<(), CoreError> {
+        self.validate()?;
+        let hexed = |s: &str| hex::encode(s.as_bytes());
+        let password = match &self.password {
+            Some(p) if !p.expose_secret().is_empty() => {
+                hex::encode(keyring.seal_secret(PASSWORD_AAD, p.expose_secret().as_bytes())?)
+            }
+            _ => String::new(),
+        };
+        let stored = format!(
+            "v1;sender_name={};sender_address={};host={};port={};tls={};username={};password={password};ca_pem={}",
+            hexed(&self.sender_name),
+            hexed(&self.sender_address),
+            hexed(&self.host),
+            self.port,
+            self.tls.as_str(),
+            hexed(&self.username),
+            hexed(&self.ca_pem),
+        );
+        store.put_setting(SMTP_KEY, &stored).await?;
+        Ok(())
+    }
 }

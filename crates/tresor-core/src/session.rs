@@ -44,6 +44,8 @@ pub enum EndReason {
     AccountChanged,
     /// Idle or absolute expiry.
     Expired,
+    /// A new login of the same user closed it (Connections → "close existing connection").
+    Replaced,
 }
 
 impl EndReason {
@@ -53,6 +55,7 @@ impl EndReason {
             EndReason::Disconnected => "disconnected",
             EndReason::AccountChanged => "account_changed",
             EndReason::Expired => "expired",
+            EndReason::Replaced => "replaced",
         }
     }
     pub fn parse(s: &str) -> Option<EndReason> {
@@ -61,6 +64,7 @@ impl EndReason {
             "disconnected" => Some(EndReason::Disconnected),
             "account_changed" => Some(EndReason::AccountChanged),
             "expired" => Some(EndReason::Expired),
+            "replaced" => Some(EndReason::Replaced),
             _ => None,
         }
     }

@@ -13,11 +13,13 @@ pub struct ApiError {
     status: StatusCode,
     code: ErrorCode,
     message: String,
+    /// Seconds for a `Retry-After` header (rate limiting).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after: None }
     }
     pub fn status(&self) -> StatusCode {
         self.status
@@ -53,6 +55,17 @@ impl From<CoreError> for ApiError {
             CoreError::SeatLimitReached { .. } => (S::CONFLICT, ErrorCode::SeatLimitReached),
             CoreError::Conflict(_) => (S::CONFLICT, ErrorCode::Conflict),
             CoreError::Unavailable(_) => (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            CoreError::RateLimited { .. } => (S::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            CoreError::ServerPaused => (S::SERVICE_UNAVAILABLE, ErrorCode::ServerPaused),
+            CoreError::ClientNotAllowed(_) => (S::FORBIDDEN, ErrorCode::ClientNotAllowed),
+            CoreError::AlreadyLoggedOn => (S::CONFLICT, ErrorCode::AlreadyLoggedOn),
+            CoreError::SecondFactorExpired => (S::UNAUTHORIZED, ErrorCode::SecondFactorExpired),
+            CoreError::SecondFactorWrong => (S::UNAUTHORIZED, ErrorCode::SecondFactorInvalid),
+            CoreError::SecondFactorReused => (S::UNAUTHORIZED, ErrorCode::SecondFactorReused),
+            CoreError::SecondFactorMalformed => (S::UNAUTHORIZED, ErrorCode::SecondFactorMalformed),
+            CoreError::SecondFactorUnavailable(_) => (S::FORBIDDEN, ErrorCode::SecondFactorUnavailable),
+            CoreError::CodeNotSent => (S::SERVICE_UNAVAILABLE, ErrorCode::SecondFactorNotSent),
+            CoreError::MailFailed(_) => (S::BAD_GATEWAY, ErrorCode::MailFailed),
             CoreError::MasterKeyMismatch | CoreError::Internal(_) => (S::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         };
         let message = match (status, &e) {
@@ -66,7 +79,11 @@ impl From<CoreError> for ApiError {
             }
             _ => e.to_string(),
         };
-        Self { status, code, message }
+        let retry_after = match &e {
+            CoreError::RateLimited { retry_after } => Some(retry_after.as_secs().max(1)),
+            _ => None,
+        };
+        Self { status, code, message, retry_after }
     }
 }
 
@@ -76,6 +93,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -11,6 +11,7 @@ mod routes;
 pub mod serve;
 pub mod tls;
 mod wire;
+mod wire_signin;
 mod wire_vault;
 
 use std::sync::Arc;

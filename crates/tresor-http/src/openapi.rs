@@ -12,9 +12,12 @@ use crate::routes;
 #[openapi(
     info(title = "Tresor API", description = "The REST API of Tresor, a self-hosted team password server."),
     paths(
-        routes::auth::login, routes::auth::logout, routes::auth::me, routes::auth::change_password,
+        routes::auth::login, routes::auth::second_factor, routes::auth::logout, routes::auth::me, routes::auth::change_password,
         routes::server::info, routes::server::sessions, routes::server::disconnect, routes::server::health,
         routes::server::openapi,
+        routes::signin::settings, routes::signin::update_settings, routes::signin::mail, routes::signin::update_mail,
+        routes::signin::test_mail, routes::signin::pause, routes::signin::resume, routes::signin::two_factor,
+        routes::signin::reset_two_factor,
         routes::users::list, routes::users::create, routes::users::show, routes::users::update,
         routes::users::delete, routes::users::set_password,
         routes::groups::list, routes::groups::create, routes::groups::show, routes::groups::update,

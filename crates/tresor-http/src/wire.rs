@@ -41,7 +41,7 @@ pub fn client_in(c: Option<api::ClientKind>) -> ClientKind {
     }
 }
 
-fn client_out(c: ClientKind) -> api::ClientKind {
+pub fn client_out(c: ClientKind) -> api::ClientKind {
     match c {
         ClientKind::Cli => api::ClientKind::Cli,
         ClientKind::Web => api::ClientKind::Web,

@@ -16,6 +16,7 @@ pub mod schema;
 mod search;
 mod sessions;
 mod settings;
+mod signin;
 mod store_impl;
 mod users;
 mod vault_attachments;

@@ -230,6 +230,9 @@ pub(crate) async fn password_hash(store: &SqlStore, id: UserId) -> Result<Option
         .map_err(store.fail(GENERIC))
 }
 
+/// Previous passwords kept per user: the most the password policy's history may ask for.
+const HISTORY_KEPT: i64 = 24;
+
 pub(crate) async fn set_password_hash(
     store: &SqlStore,
     id: UserId,
@@ -237,19 +240,39 @@ pub(crate) async fn set_password_hash(
     must_change: bool,
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    let updated =
-        sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3, updated_at = $4 WHERE id = $1")
-            .bind(id.to_string())
-            .bind(password_hash)
-            .bind(flag(must_change))
-            .bind(at.as_millis())
-            .execute(store.pool())
-            .await
-            .map_err(store.fail(GENERIC))?;
-    if updated.rows_affected() == 0 {
+    let mut tx = store.begin_write().await?;
+    // The replaced verifier goes into the history: the password policy's "enforce password history" and "maximum
+    // password age" read it. The history keeps the newest HISTORY_KEPT.
+    let kept = sqlx::query(
+        "INSERT INTO password_history (user_id, password_hash, replaced_at) \
+         SELECT id, password_hash, $2 FROM users WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(at.as_millis())
+    .execute(&mut *tx)
+    .await
+    .map_err(store.fail(GENERIC))?;
+    if kept.rows_affected() == 0 {
         return Err(StoreError::NotFound("user".to_owned()));
     }
-    Ok(())
+    sqlx::query(
+        "DELETE FROM password_history WHERE user_id = $1 AND replaced_at < (SELECT MIN(replaced_at) FROM \
+         (SELECT replaced_at FROM password_history WHERE user_id = $1 ORDER BY replaced_at DESC LIMIT $2) AS newest)",
+    )
+    .bind(id.to_string())
+    .bind(HISTORY_KEPT)
+    .execute(&mut *tx)
+    .await
+    .map_err(store.fail(GENERIC))?;
+    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3, updated_at = $4 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(password_hash)
+        .bind(flag(must_change))
+        .bind(at.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(store.fail(GENERIC))?;
+    tx.commit().await.map_err(store.fail(GENERIC))
 }
 
 pub(crate) async fn count_seat_users(store: &SqlStore) -> Result<u64, StoreError> {

@@ -36,6 +36,7 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         description: "attachments",
         sql: include_str!("../migrations/0003_attachments.sql"),
     },
+    EmbeddedMigration { version: 4, description: "signin", sql: include_str!("../migrations/0004_signin.sql") },
 ];
 
 /// The embedded migrations of this engine.

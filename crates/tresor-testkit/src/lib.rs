@@ -5,6 +5,7 @@
 //! and should skip, saying why — unless `TRESOR_REQUIRE_PEERS=1`, which turns the missing peer into a failure.
 
 #![allow(clippy::print_stderr)] // Skips are announced on stderr, where the test harness shows them.
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 
@@ -149,6 +150,7 @@ impl TestServer {
                 account: account.to_owned(),
                 password: WirePassword::new(password),
                 client: Some(ClientKind::Api),
+                device_token: None,
             })
             .await?;
         Ok(self.client().with_token(response.token))

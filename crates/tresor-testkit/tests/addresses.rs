@@ -24,8 +24,12 @@ fn outward_address() -> Option<IpAddr> {
 }
 
 async fn login(base: &Client, account: &str, password: &str) -> Result<Client, tresor_client::ClientError> {
-    let request =
-        LoginRequest { account: account.into(), password: WirePassword::new(password), client: Some(ClientKind::Api) };
+    let request = LoginRequest {
+        account: account.into(),
+        password: WirePassword::new(password),
+        client: Some(ClientKind::Api),
+        device_token: None,
+    };
     Ok(base.clone().with_token(base.login(&request).await?.token))
 }
 

@@ -67,6 +67,7 @@ async fn a_second_start_reuses_everything_and_prints_no_password() {
         account: "admin".into(),
         password: tresor_api::WirePassword::new(ADMIN_PASSWORD),
         client: None,
+        device_token: None,
     };
     let token = client.login(&login).await.expect("the password set before still works").token;
     let again = client.with_token(token).server_info().await.unwrap();

@@ -23,6 +23,8 @@ enum Need {
     /// One database's properties and permissions: `ManageDatabases`, or "grant admin rights" on it. Anyone else is
     /// told there is no such database, so that its name is not revealed.
     OneDatabase,
+    /// `ManageServer`: Server Administrator (the super administrator too).
+    Server,
 }
 
 /// Every admin route, in an order where each allowed caller's request succeeds on its own fixtures: `{u}` is a
@@ -65,6 +67,25 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("DELETE", "/api/v1/admin/groups/{g2}", None, Need::Accounts),
     ("DELETE", "/api/v1/admin/users/{u}", None, Need::Accounts),
     ("GET", "/api/v1/admin/info", None, Need::View),
+    ("GET", "/api/v1/admin/signin-settings", None, Need::Server),
+    (
+        "PATCH",
+        "/api/v1/admin/signin-settings",
+        Some(r#"{"protection":{"failed_login_limit":10,"attempts_per_minute":600,"attempt_burst":200}}"#),
+        Need::Server,
+    ),
+    ("POST", "/api/v1/admin/pause", None, Need::Server),
+    ("POST", "/api/v1/admin/continue", None, Need::Server),
+    ("GET", "/api/v1/admin/mail-settings", None, Need::Server),
+    (
+        "PUT",
+        "/api/v1/admin/mail-settings",
+        Some(r#"{"sender_address":"tresor@example.com","host":"127.0.0.1","port":{smtp},"tls":"none"}"#),
+        Need::Server,
+    ),
+    ("POST", "/api/v1/admin/mail-settings/test", Some(r#"{"to":"{c}@example.com"}"#), Need::Server),
+    ("GET", "/api/v1/admin/users/{u2}/two-factor", None, Need::Accounts),
+    ("DELETE", "/api/v1/admin/users/{u2}/two-factor", None, Need::Accounts),
 ];
 
 const GROUP_READ: &str = r#"{"grants":[{"object":{"kind":"database"},"subject":{"kind":"group","name":"{g}"},
@@ -106,6 +127,7 @@ struct Row {
     accounts: Outcome,
     sessions: Outcome,
     databases: Outcome,
+    server: Outcome,
 }
 
 const fn user(roles: &'static [Role]) -> Who {
@@ -119,18 +141,18 @@ const fn pending(roles: &'static [Role]) -> Who {
 
 #[rustfmt::skip]
 const CALLERS: &[Row] = &[
-    //    tag             who                                                             info          accounts      sessions      databases
-    Row { tag: "anon",  who: Who::NoToken,                                          view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION },
-    Row { tag: "junk",  who: Who::GarbageToken,                                     view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION },
-    Row { tag: "plain", who: user(&[]),                                             view: FORBIDDEN,  accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN },
-    Row { tag: "sa",    who: user(&[Role::ServerAdministrator]),                    view: OK,         accounts: OK,         sessions: OK,         databases: OK },
-    Row { tag: "dba",   who: user(&[Role::DatabaseAdministrator]),                  view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK },
-    Row { tag: "aa",    who: user(&[Role::AccountAdministrator]),                   view: OK,         accounts: OK,         sessions: OK,         databases: FORBIDDEN },
-    Row { tag: "elr",   who: user(&[Role::EventLogReader]),                         view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN },
-    Row { tag: "dirop", who: user(&[Role::DirectoryOperator, Role::AccountAdministrator]),  view: OK,     accounts: OK,         sessions: OK,         databases: FORBIDDEN },
-    Row { tag: "dbdir", who: user(&[Role::DirectoryOperator, Role::DatabaseAdministrator]), view: OK,     accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK },
-    Row { tag: "pend",  who: pending(&[Role::ServerAdministrator]),                 view: CHANGE_FIRST, accounts: CHANGE_FIRST, sessions: CHANGE_FIRST, databases: CHANGE_FIRST },
-    Row { tag: "super", who: Who::SuperAdmin,                                       view: OK,         accounts: OK,         sessions: OK,         databases: OK },
+    //    tag             who                                                             info          accounts      sessions      databases     server
+    Row { tag: "anon",  who: Who::NoToken,                                          view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION, server: NO_SESSION },
+    Row { tag: "junk",  who: Who::GarbageToken,                                     view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION, server: NO_SESSION },
+    Row { tag: "plain", who: user(&[]),                                             view: FORBIDDEN,  accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN, server: FORBIDDEN },
+    Row { tag: "sa",    who: user(&[Role::ServerAdministrator]),                    view: OK,         accounts: OK,         sessions: OK,         databases: OK, server: OK },
+    Row { tag: "dba",   who: user(&[Role::DatabaseAdministrator]),                  view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK, server: FORBIDDEN },
+    Row { tag: "aa",    who: user(&[Role::AccountAdministrator]),                   view: OK,         accounts: OK,         sessions: OK,         databases: FORBIDDEN, server: FORBIDDEN },
+    Row { tag: "elr",   who: user(&[Role::EventLogReader]),                         view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN, server: FORBIDDEN },
+    Row { tag: "dirop", who: user(&[Role::DirectoryOperator, Role::AccountAdministrator]),  view: OK,     accounts: OK,         sessions: OK,         databases: FORBIDDEN, server: FORBIDDEN },
+    Row { tag: "dbdir", who: user(&[Role::DirectoryOperator, Role::DatabaseAdministrator]), view: OK,     accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK, server: FORBIDDEN },
+    Row { tag: "pend",  who: pending(&[Role::ServerAdministrator]),                 view: CHANGE_FIRST, accounts: CHANGE_FIRST, sessions: CHANGE_FIRST, databases: CHANGE_FIRST, server: CHANGE_FIRST },
+    Row { tag: "super", who: Who::SuperAdmin,                                       view: OK,         accounts: OK,         sessions: OK,         databases: OK, server: OK },
 ];
 
 impl Row {
@@ -142,6 +164,7 @@ impl Row {
             Need::Databases => self.databases,
             Need::OneDatabase if self.databases == FORBIDDEN => NOT_FOUND,
             Need::OneDatabase => self.databases,
+            Need::Server => self.server,
         }
     }
 }
@@ -159,6 +182,9 @@ struct Fixtures {
 async fn fixtures(server: &TestServer, raw: &Raw, admin: &str, tag: &str) -> Fixtures {
     let user = format!("target-{tag}");
     let body = json!({"account": user, "password": USER_PASSWORD, "options": {"must_change_password": false}});
+    raw.send("POST", "/api/v1/admin/users", Some(admin), Body::Json(&body.to_string())).await.expect_ok();
+    // The target of the second-factor routes, which run after `{u}` is deleted.
+    let body = json!({"account": format!("{user}-2fa"), "password": USER_PASSWORD});
     raw.send("POST", "/api/v1/admin/users", Some(admin), Body::Json(&body.to_string())).await.expect_ok();
     let (group, group2) = (format!("group-{tag}"), format!("group2-{tag}"));
     for name in [&group, &group2] {
@@ -196,15 +222,18 @@ async fn caller_token(server: &TestServer, raw: &Raw, admin: &str, row: &Row) ->
 
 #[tokio::test]
 async fn every_admin_route_with_every_kind_of_caller() {
-    let server = TestServer::start_with(Options { seats: 40, ..Options::default() }).await;
+    let server = TestServer::start_with(Options { seats: 60, ..Options::default() }).await;
     let raw = Raw::new(&server);
     let admin = common::admin_token(&server).await;
+    // The mail test needs a mail server that accepts; a refused caller's test must not reach it.
+    let Some(smtp) = tresor_testkit::smtp::SmtpSink::start() else { return };
     let mut failures = Vec::new();
     for row in CALLERS {
         let token = caller_token(&server, &raw, &admin, row).await;
         let f = fixtures(&server, &raw, &admin, row.tag).await;
         for &(method, path, body, need) in ROUTES {
             let path = path
+                .replace("{u2}", &format!("{}-2fa", f.user))
                 .replace("{u}", &f.user)
                 .replace("{g2}", &f.group2)
                 .replace("{g}", &f.group)
@@ -212,7 +241,11 @@ async fn every_admin_route_with_every_kind_of_caller() {
                 .replace("{dsid}", &f.database_session)
                 .replace("{d}", &f.database);
             let body = body.map(|b| {
-                b.replace("{c}", row.tag).replace("{u}", &f.user).replace("{g}", &f.group).replace("{d}", &f.database)
+                b.replace("{c}", row.tag)
+                    .replace("{u}", &f.user)
+                    .replace("{g}", &f.group)
+                    .replace("{d}", &f.database)
+                    .replace("{smtp}", &smtp.port().to_string())
             });
             let body = body.as_deref().map_or(Body::None, Body::Json);
             let answer = raw.send(method, &path, token.as_deref(), body).await;
@@ -234,6 +267,11 @@ async fn every_admin_route_with_every_kind_of_caller() {
         }
     }
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    // Only the callers allowed to test the mail settings reached the mail server.
+    let mut to: Vec<String> =
+        smtp.wait_for_messages(2, std::time::Duration::from_secs(10)).await.iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(to, ["sa@example.com", "super@example.com"]);
 }
 
 /// A refused caller left its fixtures as they were: the user, its session and both groups still exist, unchanged.

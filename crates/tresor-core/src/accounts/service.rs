@@ -120,7 +120,6 @@ impl AccountService {
         let roles = checked_roles(cap, &new.roles)?;
         let allowed_addresses = parse_addresses(&new.allowed_addresses)?;
         let member_of = self.resolve_groups(&new.member_of).await?;
-        validate::new_password(&password)?;
         let mut options = AccountOptions { must_change_password: true, ..AccountOptions::default() };
         options.apply(new.options);
         let now = self.clock.now();
@@ -135,6 +134,7 @@ impl AccountService {
             created_at: now,
             updated_at: now,
         };
+        self.auth.check_new_password(&user, &password).await?;
         let hash = self.auth.password_work().hash(password).await?;
         self.store.insert_user(&user, hash.as_str(), &member_of, self.seat_limit).await.map_err(|e| match e {
             crate::store::StoreError::Duplicate(_) => {
@@ -232,6 +232,9 @@ impl AccountService {
         })?;
         if user.options.deactivated && !was_deactivated {
             self.auth.end_user_sessions(user.id, EndReason::AccountChanged).await?;
+        } else if was_deactivated && !user.options.deactivated {
+            self.auth.account_reactivated(&user.account).await?;
+            self.auth.forget_user(user.id);
         } else {
             self.auth.forget_user(user.id);
         }
@@ -277,7 +280,7 @@ impl AccountService {
             // Through this route no current password is asked for; a stolen session must not be enough.
             return Err(CoreError::Conflict("change your own password with tresor passwd".into()));
         }
-        validate::new_password(&password)?;
+        self.auth.check_new_password(&user, &password).await?;
         let hash = self.auth.password_work().hash(password).await?;
         self.store.set_password_hash(user.id, hash.as_str(), must_change, self.clock.now()).await?;
         self.auth.end_user_sessions(user.id, EndReason::AccountChanged).await?;

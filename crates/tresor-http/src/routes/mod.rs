@@ -6,6 +6,7 @@ pub(crate) mod databases;
 pub(crate) mod entries;
 pub(crate) mod groups;
 pub(crate) mod server;
+pub(crate) mod signin;
 pub(crate) mod users;
 pub(crate) mod vault;
 
@@ -26,12 +27,19 @@ pub const MAX_JSON_BODY: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
+        .route("/auth/login/second-factor", post(auth::second_factor))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/me/password", put(auth::change_password))
         .route("/admin/info", get(server::info))
         .route("/admin/sessions", get(server::sessions))
         .route("/admin/sessions/{id}", axum::routing::delete(server::disconnect))
+        .route("/admin/signin-settings", get(signin::settings).patch(signin::update_settings))
+        .route("/admin/mail-settings", get(signin::mail).put(signin::update_mail))
+        .route("/admin/mail-settings/test", post(signin::test_mail))
+        .route("/admin/pause", post(signin::pause))
+        .route("/admin/continue", post(signin::resume))
+        .route("/admin/users/{user}/two-factor", get(signin::two_factor).delete(signin::reset_two_factor))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{user}", get(users::show).patch(users::update).delete(users::delete))
         .route("/admin/users/{user}/password", put(users::set_password))

@@ -18,9 +18,10 @@ use crate::{ApiError, AppState, wire};
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn info(State(s): State<AppState>, Require(cap): Require<ViewServer>) -> Result<Json<ServerInfo>, ApiError> {
     let snap = s.server.snapshot(&cap).await?;
+    let paused = s.auth.signin_settings().await?.paused;
     let id = &s.identity;
     Ok(Json(ServerInfo {
-        status: ServerStatus::Running,
+        status: if paused { ServerStatus::Paused } else { ServerStatus::Running },
         addresses: id.addresses.clone(),
         port: id.port,
         running_since: snap.running_since.to_rfc3339(),

@@ -166,8 +166,12 @@ pub async fn login(
     password: &str,
     client: ClientKind,
 ) -> tresor_api::LoginResponse {
-    let request =
-        LoginRequest { account: account.to_owned(), password: WirePassword::new(password), client: Some(client) };
+    let request = LoginRequest {
+        account: account.to_owned(),
+        password: WirePassword::new(password),
+        client: Some(client),
+        device_token: None,
+    };
     server.client().login(&request).await.unwrap_or_else(|e| panic!("login {account}: {e}"))
 }
 

@@ -5,12 +5,17 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use serde::Serialize;
-use tresor_api::{ChangePasswordRequest, ClientKind, ErrorCode, LoginRequest, MeResponse, SessionInfo, UserView};
-use tresor_client::{Client, Trust, fetch_fingerprint, fingerprint_hex, parse_fingerprint};
+use tresor_api::{
+    ChangePasswordRequest, ClientKind, ErrorCode, LoginRequest, MeResponse, SecondFactorMethod, SecondFactorRequest,
+    SecondFactorRequired, SessionInfo, UserView, WirePassword,
+};
+use tresor_client::{Client, LoginReply, Trust, fetch_fingerprint, fingerprint_hex, parse_fingerprint};
 
 use super::connect::Context;
 use super::output::{fields, joined, wire_name, yes_no};
-use super::prompt::{confirm, current_and_new_password, password_from_stdin, prompt_new_password, prompt_password};
+use super::prompt::{
+    confirm, current_and_new_password, password_from_stdin, prompt_line, prompt_new_password, prompt_password,
+};
 use super::state::{ConfigDir, PinCheck, Session, server_key};
 
 #[derive(Debug, Args)]
@@ -32,6 +37,13 @@ pub struct LoginArgs {
     /// also replaces a pinned fingerprint after a deliberate certificate change.
     #[arg(long, value_name = "FP", value_parser = fingerprint_arg)]
     trust_fingerprint: Option<[u8; 32]>,
+    /// The second factor, when the server asks for one: an authenticator code, a recovery code or an e-mailed
+    /// code. Without it the code is asked for (or, with --password-stdin, read from the next line).
+    #[arg(long, value_name = "CODE")]
+    code: Option<String>,
+    /// Trust this device: later logins skip the second factor for the days the server allows.
+    #[arg(long)]
+    remember_device: bool,
 }
 
 #[derive(Debug, Args)]
@@ -68,7 +80,7 @@ struct LoginOutput<'a> {
     user: &'a UserView,
 }
 
-pub async fn login(ctx: &Context, args: LoginArgs) -> Result<()> {
+pub async fn login(ctx: &Context, mut args: LoginArgs) -> Result<()> {
     let server = server_key(&args.url)?;
     let ca_cert = args
         .ca_cert
@@ -89,9 +101,39 @@ pub async fn login(ctx: &Context, args: LoginArgs) -> Result<()> {
     } else {
         prompt_password(&format!("Password for {} at {server}: ", args.user))?
     };
-    let answer = client
-        .login(&LoginRequest { account: args.user, password: password.clone(), client: Some(ClientKind::Cli) })
-        .await?;
+    let device_token = ctx.dir.device_token(&server, &args.user)?.map(WirePassword::new);
+    let request = LoginRequest {
+        account: args.user.clone(),
+        password: password.clone(),
+        client: Some(ClientKind::Cli),
+        device_token,
+    };
+    let answer = match client.login_step(&request).await? {
+        LoginReply::Session(answer) => *answer,
+        LoginReply::SecondFactor(challenge) => {
+            let code = second_factor_code(&challenge, args.code.take(), args.password_stdin)?;
+            let request = SecondFactorRequest {
+                challenge: WirePassword::new(challenge.challenge.clone()),
+                code,
+                remember_device: args.remember_device,
+            };
+            let answer = client.login_second_factor(&request).await?;
+            if !answer.recovery_codes.is_empty() {
+                eprintln!(
+                    "Authenticator enrolled. Keep these one-time recovery codes somewhere safe: each opens one login \
+                     when the authenticator is lost. They are not shown again."
+                );
+                for code in &answer.recovery_codes {
+                    eprintln!("  {code}");
+                }
+            }
+            answer
+        }
+    };
+    if let Some(device) = &answer.device_token {
+        ctx.dir.save_device_token(&server, &args.user, Some(&device.token))?;
+        eprintln!("This device is trusted until {}.", device.expires_at);
+    }
     end_previous_session(ctx).await;
     let session =
         Session { server: server.clone(), account: answer.user.account.clone(), token: answer.token.clone(), ca_cert };
@@ -123,6 +165,53 @@ pub async fn login(ctx: &Context, args: LoginArgs) -> Result<()> {
         },
         |o| format!("Logged in to {} as {}", o.server, o.account),
     )
+}
+
+/// The second factor the server asks for: from `--code`, the next line of standard input, or the terminal. An
+/// enrolment first shows the new authenticator as a QR code, an `otpauth://` URI and its secret.
+fn second_factor_code(
+    challenge: &SecondFactorRequired,
+    given: Option<String>,
+    from_stdin: bool,
+) -> Result<WirePassword> {
+    match challenge.method {
+        SecondFactorMethod::TotpEnrolment => {
+            let Some(offer) = &challenge.enrolment else {
+                bail!("the server asked to enrol an authenticator but sent none")
+            };
+            eprintln!("This server asks for a second factor. Add this account to an authenticator app:");
+            if let Some(qr) = terminal_qr(&offer.uri) {
+                eprintln!("{qr}");
+            }
+            eprintln!("  URI:    {}", offer.uri);
+            eprintln!("  secret: {}", offer.secret);
+        }
+        SecondFactorMethod::Email => {
+            let to = challenge.sent_to.as_deref().unwrap_or("your address");
+            eprintln!("A sign-in code was sent to {to}.");
+        }
+        SecondFactorMethod::Totp => {}
+    }
+    if let Some(code) = given {
+        return Ok(WirePassword::new(code));
+    }
+    let what = match challenge.method {
+        SecondFactorMethod::TotpEnrolment => "the first code the app shows",
+        SecondFactorMethod::Totp => "the authenticator code (or a recovery code)",
+        SecondFactorMethod::Email => "the code from the e-mail",
+    };
+    if from_stdin {
+        password_from_stdin(what)
+    } else {
+        let line = prompt_line(&format!("Enter {what}: "))?;
+        Ok(WirePassword::new(line))
+    }
+}
+
+/// The URI as a QR code drawn with half-block characters, two rows per line; `None` if it does not fit a code.
+fn terminal_qr(uri: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    Some(code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build())
 }
 
 /// The session file holds one login; the one it is about to replace is ended on its server, so it does not

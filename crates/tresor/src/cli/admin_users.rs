@@ -44,6 +44,18 @@ pub enum UserCommand {
         #[arg(long)]
         no_must_change_password: bool,
     },
+    /// Show a user's second factor: enrolled authenticator, recovery codes left, failed logins.
+    TwoFactor {
+        /// Account name or id.
+        #[arg(value_name = "USER")]
+        user: String,
+    },
+    /// Reset a user's second factor: the user enrols again at the next login (seed manual: Reset 2FA).
+    Reset2fa {
+        /// Account name or id.
+        #[arg(value_name = "USER")]
+        user: String,
+    },
 }
 
 /// Profile fields of a user.
@@ -154,6 +166,18 @@ pub async fn run(ctx: &Context, command: UserCommand) -> Result<()> {
             })
         }
         UserCommand::Show { user } => ctx.out.show(&client.get_user(&user).await?, user_fields),
+        UserCommand::TwoFactor { user } => ctx.out.show(&client.user_two_factor(&user).await?, |s| {
+            fields(vec![
+                ("Authenticator enrolled", yes_no(s.totp_enrolled)),
+                ("Recovery codes left", s.recovery_codes_left.to_string()),
+                ("Failed logins", s.failed_logins.to_string()),
+            ])
+        }),
+        UserCommand::Reset2fa { user } => {
+            client.reset_user_two_factor(&user).await?;
+            ctx.out.done(&format!("The second factor of {user} is reset; the user enrols again at the next login."));
+            Ok(())
+        }
         UserCommand::Add(args) => {
             let password = if args.password_stdin {
                 password_from_stdin("the password")?

@@ -9,6 +9,7 @@ mod admin_groups;
 mod admin_policy;
 mod admin_rights;
 mod admin_server;
+mod admin_signin;
 mod admin_users;
 mod args;
 mod connect;
@@ -34,6 +35,7 @@ use self::admin_groups::GroupCommand;
 use self::admin_policy::{AssignArgs, PolicyCommand, VaultSettingsCommand};
 use self::admin_rights::{GrantArgs, RevokeArgs, RightsCommand};
 use self::admin_server::SessionCommand;
+use self::admin_signin::{MailCommand, SettingsCommand};
 use self::admin_users::UserCommand;
 use self::connect::Context;
 use self::vault::VaultCommand;
@@ -146,6 +148,20 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: VaultSettingsCommand,
     },
+    /// Show or change the sign-in settings: connections, failed logins, two-factor authentication, password policy.
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
+    /// Show, set or test the outgoing mail server.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+    /// Pause the server: clients can neither log in nor work; administrators can.
+    Pause,
+    /// Continue a paused server.
+    Continue,
 }
 
 /// Runs a client or admin command (`server` and `config` are dispatched by `main`).
@@ -170,6 +186,10 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
             AdminCommand::Policy { command } => admin_policy::policy(&ctx, command).await,
             AdminCommand::Assign(args) => admin_policy::assign(&ctx, args).await,
             AdminCommand::VaultSettings { command } => admin_policy::vault_settings(&ctx, command).await,
+            AdminCommand::Settings { command } => admin_signin::settings(&ctx, command).await,
+            AdminCommand::Mail { command } => admin_signin::mail(&ctx, command).await,
+            AdminCommand::Pause => admin_signin::pause(&ctx, true).await,
+            AdminCommand::Continue => admin_signin::pause(&ctx, false).await,
         },
         #[cfg(feature = "server")]
         Command::Server(_) | Command::Config { .. } => {
@@ -183,6 +203,7 @@ pub fn error_line(err: &anyhow::Error) -> String {
     let hint = err.chain().find_map(|e| e.downcast_ref::<ClientError>()).and_then(|e| match e.code() {
         Some(ErrorCode::Unauthenticated) => Some("your session has ended; run `tresor login` again"),
         Some(ErrorCode::PasswordChangeRequired) => Some("change your password first with `tresor passwd`"),
+        Some(ErrorCode::SecondFactorExpired) => Some("run `tresor login` again"),
         Some(ErrorCode::DatabasePasswordRequired) => {
             Some("pass --database-password to type it, or set TRESOR_DATABASE_PASSWORD")
         }

@@ -45,6 +45,17 @@ pub fn secret_value(what: &str, from_stdin: bool) -> Result<WirePassword> {
     if from_stdin { password_from_stdin(what) } else { prompt_password(&format!("{what}: ")) }
 }
 
+/// Asks for one visible line on the terminal (a one-time code).
+pub fn prompt_line(prompt: &str) -> Result<String> {
+    eprint!("{prompt}");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).context("cannot read from the terminal")? == 0 {
+        bail!("no input");
+    }
+    Ok(line.trim().to_owned())
+}
+
 /// Whether standard input is a terminal (else it is a pipe or a file a script feeds).
 pub fn stdin_is_terminal() -> bool {
     use std::io::IsTerminal;

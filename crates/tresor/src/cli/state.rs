@@ -12,6 +12,12 @@ use tresor_client::{fingerprint_hex, parse_fingerprint};
 
 const KNOWN_SERVERS: &str = "known_servers.toml";
 const SESSION: &str = "session.json";
+/// Device tokens of logins with `--remember-device`, per server and account.
+const DEVICES: &str = "devices.json";
+
+fn device_key(server: &str, account: &str) -> String {
+    format!("{server} {}", account.to_lowercase())
+}
 
 /// The normalized form of a server URL used as a key everywhere: scheme, host, port (when not the default) and
 /// path prefix, without a trailing slash, query or fragment.
@@ -176,6 +182,33 @@ impl ConfigDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
         }
+    }
+
+    /// The device token a login with `--remember-device` saved for this account on this server.
+    pub fn device_token(&self, server: &str, account: &str) -> Result<Option<String>> {
+        Ok(self.devices()?.remove(&device_key(server, account)))
+    }
+
+    /// Saves (or, with `None`, forgets) the device token of an account on a server.
+    pub fn save_device_token(&self, server: &str, account: &str, token: Option<&str>) -> Result<()> {
+        let mut devices = self.devices()?;
+        match token {
+            Some(t) => devices.insert(device_key(server, account), t.to_owned()),
+            None => devices.remove(&device_key(server, account)),
+        };
+        let text = serde_json::to_vec_pretty(&devices).context("cannot encode the device tokens")?;
+        self.write_private(DEVICES, &text)
+    }
+
+    fn devices(&self) -> Result<BTreeMap<String, String>> {
+        let path = self.path.join(DEVICES);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        refuse_if_shared(&path)?;
+        serde_json::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
     }
 
     /// Writes a file readable only by its owner: a fresh temporary file is created with mode 0600 (never

@@ -11,9 +11,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tresor_core::signin::store::SigninStore;
 use tresor_core::vault::VaultStore;
 use tresor_core::{
-    AccountService, AuthService, Clock, Keyring, PasswordWork, ServerService, Store, SystemClock, VaultService,
+    AccountService, AuthPorts, AuthService, Clock, Keyring, PasswordWork, ServerService, Store, SystemClock,
+    VaultService,
 };
 use tresor_crypto::{PasswordHasher, SecretString};
 use tresor_http::{AppState, ServerIdentity};
@@ -108,13 +110,21 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         }
     });
     let store: Arc<dyn Store> = Arc::clone(&sql) as Arc<dyn Store>;
+    let signin: Arc<dyn SigninStore> = Arc::clone(&sql) as Arc<dyn SigninStore>;
     let vault_store: Arc<dyn VaultStore> = sql;
     let keyring = Arc::new(Keyring::bind(master, store.as_ref()).await?);
 
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let hasher = PasswordHasher::new(config.argon2)?;
     let work = Arc::new(PasswordWork::new(hasher, config.hash_concurrency));
-    let auth = Arc::new(AuthService::new(Arc::clone(&store), Arc::clone(&clock), work, config.auth.clone()));
+    let ports = AuthPorts {
+        store: Arc::clone(&store),
+        signin,
+        clock: Arc::clone(&clock),
+        keyring: Arc::clone(&keyring),
+        mailer: Arc::new(tresor_mail::SmtpMailer::new()),
+    };
+    let auth = Arc::new(AuthService::new(ports, work, config.auth.clone()));
     let accounts =
         Arc::new(AccountService::new(Arc::clone(&store), Arc::clone(&clock), Arc::clone(&auth), config.seats));
     let server = Arc::new(ServerService::new(

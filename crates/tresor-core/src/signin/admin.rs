@@ -1,0 +1,143 @@
+//! What administrators do about signing in: the settings (Connections, Failed logins, 2FA, Password Policy,
+//! Email), pausing and continuing the server, resetting a user's second factor, and testing the mail server.
+
+use crate::accounts::name_key;
+use crate::accounts::service::find_user;
+use crate::auth::AuthService;
+use crate::caller::{ManageAccounts, ManageServer};
+use crate::error::CoreError;
+use crate::mail::{MailMessage, SmtpSettings};
+use crate::password_policy::LoginPasswordPolicy;
+use crate::signin::settings::{self, ConnectionPolicy, LoginProtection, SigninSettings, TwoFactorSettings};
+
+/// A change of the sign-in settings: each section given replaces the stored one; `None` keeps it.
+#[derive(Debug, Clone, Default)]
+pub struct SigninSettingsChange {
+    pub connections: Option<ConnectionPolicy>,
+    pub protection: Option<LoginProtection>,
+    pub two_factor: Option<TwoFactorSettings>,
+    pub password_policy: Option<LoginPasswordPolicy>,
+}
+
+/// A user's second factor as an administrator sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TwoFactorStatus {
+    pub totp_enrolled: bool,
+    pub recovery_codes_left: u32,
+    /// Failed logins since the last successful one.
+    pub failed_logins: u32,
+}
+
+impl AuthService {
+    pub async fn settings_for_admin(&self, _cap: &ManageServer) -> Result<SigninSettings, CoreError> {
+        crate::signin::load_settings(self.store.as_ref(), self.settings()).await
+    }
+
+    /// Validates the whole result before anything is written.
+    pub async fn change_signin_settings(
+        &self,
+        cap: &ManageServer,
+        change: SigninSettingsChange,
+    ) -> Result<SigninSettings, CoreError> {
+        let mut next = self.settings_for_admin(cap).await?;
+        let SigninSettingsChange { connections, protection, two_factor, password_policy } = change;
+        if let Some(v) = connections.clone() {
+            next.connections = v;
+        }
+        if let Some(v) = protection {
+            next.protection = v;
+        }
+        if let Some(v) = two_factor {
+            next.two_factor = v;
+        }
+        if let Some(v) = password_policy {
+            next.password_policy = v;
+        }
+        next.validate()?;
+        if connections.is_some() {
+            self.store.put_setting(settings::CONNECTIONS, &next.connections.encode()).await?;
+        }
+        if protection.is_some() {
+            self.store.put_setting(settings::PROTECTION, &next.protection.encode()).await?;
+        }
+        if two_factor.is_some() {
+            self.store.put_setting(settings::TWO_FACTOR, &next.two_factor.encode()).await?;
+        }
+        if password_policy.is_some() {
+            self.store.put_setting(settings::PASSWORD_POLICY, &next.password_policy.encode()).await?;
+        }
+        self.forget_signin_settings();
+        tracing::info!(actor = %cap.actor(), "sign-in settings changed");
+        self.settings_for_admin(cap).await
+    }
+
+    /// Seed manual, Manage → Pause / Continue. Returns whether the state changed.
+    pub async fn set_paused(&self, cap: &ManageServer, paused: bool) -> Result<bool, CoreError> {
+        let was = self.settings_for_admin(cap).await?.paused;
+        self.store.put_setting(settings::PAUSED, if paused { "true" } else { "false" }).await?;
+        self.forget_signin_settings();
+        if was != paused {
+            tracing::warn!(actor = %cap.actor(), "server {}", if paused { "paused" } else { "continued" });
+        }
+        Ok(was != paused)
+    }
+
+    /// Seed manual, Users → Reset 2FA: the user enrols again at the next login; trusted devices are forgotten.
+    pub async fn reset_two_factor(&self, cap: &ManageAccounts, user: &str) -> Result<bool, CoreError> {
+        let user = find_user(self.store.as_ref(), user).await?;
+        let forgot = self.signin.reset_two_factor(user.id).await?;
+        tracing::info!(actor = %cap.actor(), user = %user.account, "second factor reset");
+        Ok(forgot)
+    }
+
+    pub async fn two_factor_status(&self, _cap: &ManageAccounts, user: &str) -> Result<TwoFactorStatus, CoreError> {
+        let user = find_user(self.store.as_ref(), user).await?;
+        Ok(TwoFactorStatus {
+            totp_enrolled: self.signin.totp_enrolment(user.id).await?.is_some(),
+            recovery_codes_left: self.signin.recovery_codes_left(user.id).await?,
+            failed_logins: self.signin.login_failures(&name_key(&user.account)).await?,
+        })
+    }
+
+    /// After an administrator reactivates an account: its failed logins start from zero again, or the next
+    /// mistyped password would deactivate it at once.
+    pub(crate) async fn account_reactivated(&self, account: &str) -> Result<(), CoreError> {
+        Ok(self.signin.clear_login_failures(&name_key(account)).await?)
+    }
+
+    /// The outgoing mail server's settings (the password stays inside: views say only whether one is set).
+    pub async fn mail_settings(&self, _cap: &ManageServer) -> Result<SmtpSettings, CoreError> {
+        SmtpSettings::load(self.store.as_ref(), &self.keyring).await
+    }
+
+    /// Replaces the mail settings; a `password` of `None` keeps the stored one.
+    pub async fn change_mail_settings(
+        &self,
+        cap: &ManageServer,
+        mut next: SmtpSettings,
+    ) -> Result<SmtpSettings, CoreError> {
+        if next.password.is_none() {
+            next.password = self.mail_settings(cap).await?.password;
+        }
+        next.save(self.store.as_ref(), &self.keyring).await?;
+        tracing::info!(actor = %cap.actor(), "mail settings changed");
+        self.mail_settings(cap).await
+    }
+
+    /// Seed manual, Email → Test Connection: sends a test message to `to`.
+    pub async fn send_test_mail(&self, cap: &ManageServer, to: &str) -> Result<(), CoreError> {
+        let settings = self.mail_settings(cap).await?;
+        if !settings.is_configured() {
+            return Err(CoreError::Validation("set the mail server first (sender address, host and port)".to_owned()));
+        }
+        let message = MailMessage {
+            to: to.trim().to_owned(),
+            subject: "Tresor test message".to_owned(),
+            body: "This message was sent by Tresor to test its mail settings. They work.\n".to_owned(),
+        };
+        self.mailer.send(&settings, &message).await.map_err(|e| {
+            tracing::warn!(actor = %cap.actor(), error = %e, "test mail failed");
+            CoreError::MailFailed(e.to_string())
+        })
+    }
+}
