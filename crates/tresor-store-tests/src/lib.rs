@@ -58,6 +58,12 @@ macro_rules! contract_suite {
             vault_grants_round_trip,
             vault_server_policy_round_trip,
             vault_resolver_is_fed_from_the_store,
+            signin_failures_count_and_lock_the_account_once,
+            signin_concurrent_failures_are_all_counted,
+            signin_password_history_keeps_replaced_verifiers,
+            signin_totp_steps_advance_once_and_recovery_codes_work_once,
+            signin_challenges_complete_once_and_devices_expire,
+            signin_reset_forgets_everything_of_that_user,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {
