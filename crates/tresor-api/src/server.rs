@@ -29,6 +29,9 @@ pub struct ServerInfo {
     pub registered_users: u64,
     pub connected_users: u64,
     pub installed_databases: u64,
+    /// Argon2id computations (logins, password changes, dummy checks of unknown accounts) since this process
+    /// started: what sign-in has cost the CPU.
+    pub password_hashes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@
 
 mod cpu;
 mod driver;
+mod guess;
 mod hello;
 mod histogram;
 mod kdf;
@@ -39,6 +40,8 @@ enum Command {
     Hello(hello::HelloArgs),
     /// Measure the raw Argon2id verification rate at the server's parameters.
     Argon2(kdf::KdfArgs),
+    /// Flood one account with wrong passwords from one address while other users log in from another.
+    Guess(guess::GuessArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -83,6 +86,14 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Hello(args) => hello::serve(&args).await?,
+        Command::Guess(args) => {
+            let report = guess::run(&args).await?;
+            if args.json {
+                print_json(&report)?;
+            } else {
+                print!("{}", report.to_text());
+            }
+        }
         Command::Argon2(args) => {
             // Synchronous and CPU-bound by design: it owns its threads, the async runtime just waits.
             let report = tokio::task::spawn_blocking(move || kdf::measure(&args).map(|r| (r, args.json))).await??;

@@ -31,6 +31,21 @@ pub fn http_client(trust: &Trust) -> anyhow::Result<reqwest::Client> {
     builder.build().context("HTTP client")
 }
 
+/// A connection pool like [`http_client`] whose connections leave from `local`: the load driver tells the
+/// server's per-address limits apart by source address.
+pub fn http_client_from(trust: &Trust, local: std::net::IpAddr) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .local_address(local)
+        .user_agent(concat!("tresor-bench/", env!("CARGO_PKG_VERSION")));
+    if !matches!(trust, Trust::PlainHttp) {
+        builder = builder.tls_backend_preconfigured(tresor_client::tls_config(trust)?).https_only(true);
+    }
+    builder.build().context("HTTP client")
+}
+
 /// A failed raw request: the HTTP status, or none when the request did not get an answer.
 #[derive(Debug)]
 pub struct RawError {

@@ -52,7 +52,7 @@ pub enum CoreError {
     #[error("{0}")]
     Undecryptable(String),
     /// Too many login attempts from this address; try again after `retry_after`.
-    #[error("too many login attempts from this address; try again in {} seconds", retry_after.as_secs().max(1))]
+    #[error("too many login attempts from this address; try again in {} seconds", retry_after.as_millis().div_ceil(1000).max(1))]
     RateLimited { retry_after: std::time::Duration },
     #[error("the server is paused: only administrators can work until it is continued")]
     ServerPaused,

@@ -6,7 +6,7 @@
 //! it, on the thread and core that last touched it) and gives it back to the system when the queue is empty, so an
 //! idle server holds none.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +20,9 @@ pub struct PasswordWork {
     queue: Mutex<Sender<Job>>,
     /// Jobs submitted and not yet started.
     queued: Arc<AtomicUsize>,
+    /// Hashes computed (and verified) since start: the measure of what logins cost, and of what the per-address
+    /// limit saves.
+    computed: AtomicU64,
     threads: usize,
 }
 
@@ -49,7 +52,7 @@ impl PasswordWork {
                 .spawn(move || worker(&hasher, &rx, &queued))
                 .unwrap_or_else(|e| panic!("cannot start a password hashing thread: {e}"));
         }
-        Self { queue: Mutex::new(tx), queued, threads }
+        Self { queue: Mutex::new(tx), queued, computed: AtomicU64::new(0), threads }
     }
 
     /// Runs `work` on a hashing thread with its working memory and waits for the result.
@@ -62,12 +65,18 @@ impl PasswordWork {
             let _ = tx.send(work(hasher, memory));
         });
         self.queued.fetch_add(1, Ordering::AcqRel);
+        self.computed.fetch_add(1, Ordering::Relaxed);
         let sent = self.queue.lock().unwrap_or_else(|e| e.into_inner()).send(job);
         if sent.is_err() {
             self.queued.fetch_sub(1, Ordering::AcqRel);
             return Err(CoreError::Internal("password hashing threads are gone".into()));
         }
         rx.await.map_err(|_| CoreError::Internal("password hashing failed".into()))
+    }
+
+    /// Argon2id computations (hashes and verifications, dummy ones included) since this process started.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: SecretString) -> Result<PasswordHash, CoreError> {

@@ -80,7 +80,7 @@ impl From<CoreError> for ApiError {
             _ => e.to_string(),
         };
         let retry_after = match &e {
-            CoreError::RateLimited { retry_after } => Some(retry_after.as_secs().max(1)),
+            CoreError::RateLimited { retry_after } => Some(whole_seconds(*retry_after)),
             _ => None,
         };
         Self { status, code, message, retry_after }
@@ -99,4 +99,9 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// A wait in whole seconds, rounded up so that a client that waits exactly this long is not refused again.
+pub(crate) fn whole_seconds(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis().div_ceil(1000)).unwrap_or(u64::MAX).max(1)
 }

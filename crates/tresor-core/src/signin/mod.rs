@@ -182,6 +182,9 @@ impl AuthService {
         };
         let Some(input) = codes::parse_code(code) else { return Err(CoreError::SecondFactorMalformed) };
         let Some(user) = self.store.user(challenge.user).await? else { return Err(CoreError::SecondFactorExpired) };
+        // Checked before the code is used up, so that a login refused now (deactivated meanwhile, paused…) does
+        // not cost the user a recovery code or an authenticator step.
+        self.admit(&user, challenge.client, address, &settings)?;
 
         let mut recovery_codes = Vec::new();
         let accepted = match (challenge.kind, &input) {

@@ -32,6 +32,7 @@ pub async fn info(State(s): State<AppState>, Require(cap): Require<ViewServer>) 
         registered_users: snap.registered_users,
         connected_users: snap.connected_users,
         installed_databases: snap.installed_databases,
+        password_hashes: s.auth.password_work().computed(),
     }))
 }
 
