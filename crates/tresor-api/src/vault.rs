@@ -504,6 +504,9 @@ pub struct ResolvedPath {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GenerateQuery {
+    /// Generate a new server (login) password: the sign-in password policy applies instead of the vault's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_login: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[param(minimum = 4, maximum = 1024)]
     pub length: Option<u32>,

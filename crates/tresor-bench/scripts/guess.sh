@@ -2,7 +2,9 @@
 # A password-guessing flood: 10,000 wrong passwords against one account from 127.0.0.1 while four other users log
 # in and out from 127.0.0.2. Reports the Argon2id computations the flood cost (the dashboard's counter) against what
 # the sign-in settings allow, and the other users' login latency before and during the flood.
-# Usage: crates/tresor-bench/scripts/guess.sh [release bin dir] [rounds]
+# Each round floods from its own address (127.0.0.1x): the address of an earlier round is still limited, and the
+# administrator's own login from it would be refused too. RATE=500 paces the flood at 500 attempts/s.
+# Usage: [RATE=n] crates/tresor-bench/scripts/guess.sh [release bin dir] [rounds]
 set -euo pipefail
 bin=${1:-target/release}
 rounds=${2:-1}
@@ -18,5 +20,5 @@ $B seed --url https://127.0.0.1:18721 --trust-fingerprint "$FP" --admin-password
 for r in $(seq 1 "$rounds"); do
   echo "round $r (victim bench-user-$r)"
   $B guess --url https://127.0.0.1:18721 --trust-fingerprint "$FP" --admin-password bench-admin-password-1 \
-    --victim "bench-user-$r" --attempts 10000 --quiet 15s ${RATE:+--rate $RATE}
+    --victim "bench-user-$r" --attempts 10000 --quiet 15s --attack-from "127.0.0.$((10 + r))" ${RATE:+--rate $RATE}
 done

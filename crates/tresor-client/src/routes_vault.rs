@@ -223,6 +223,7 @@ impl Client {
         let url = with_query(
             url,
             &[
+                ("for_login", text(query.for_login)),
                 ("length", text(query.length)),
                 ("lowercase", text(query.lowercase)),
                 ("uppercase", text(query.uppercase)),

@@ -71,6 +71,19 @@ impl Default for LoginPasswordPolicy {
 }
 
 impl LoginPasswordPolicy {
+    /// What the password generator follows when it makes a server password: at least this policy's length (and
+    /// 20 characters, which random characters make strong whatever the classes), with its required classes.
+    pub fn for_generator(&self) -> crate::vault::generator::PasswordPolicy {
+        crate::vault::generator::PasswordPolicy {
+            min_length: self.min_length,
+            default_length: self.min_length.max(20),
+            require_lowercase: self.require_lowercase,
+            require_uppercase: self.require_uppercase,
+            require_digits: self.require_digits,
+            require_symbols: self.require_symbols,
+        }
+    }
+
     /// Refuses settings out of range, naming every field that is.
     pub fn validate(&self) -> Result<(), CoreError> {
         let mut wrong = Vec::new();

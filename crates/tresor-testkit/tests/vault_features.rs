@@ -115,6 +115,17 @@ async fn features(server: &TestServer) {
     assert!(password.chars().any(|c| c.is_ascii_digit()) && password.chars().any(|c| c.is_ascii_uppercase()));
     o.get("/api/v1/vault/generate?length=12").await.expect(422, ErrorCode::ValidationFailed);
 
+    // It also makes server passwords, within the sign-in password policy instead of the vault's.
+    let login_policy = json!({"password_policy": {"min_length": 24, "require_lowercase": false,
+        "require_uppercase": false, "require_digits": false, "require_symbols": true, "min_strength": 4,
+        "history": 0, "max_age_days": 0, "min_age_days": 0}});
+    admin.send("PATCH", "/api/v1/admin/signin-settings", &login_policy).await.expect_ok();
+    let generated = o.get("/api/v1/vault/generate?for_login=true").await;
+    let login_password = generated.expect_ok()["password"].as_str().unwrap().to_owned();
+    assert_eq!(login_password.chars().count(), 24);
+    assert!(login_password.chars().any(|c| c.is_ascii_punctuation()), "a symbol is required");
+    o.get("/api/v1/vault/generate?for_login=true&length=20").await.expect(422, ErrorCode::ValidationFailed);
+
     // A dry-run grant reports whose rights would change and stores nothing.
     let grants_path = format!("/api/v1/admin/databases/{db}/grants");
     let before = admin.get(&grants_path).await.expect_ok()["grants"].as_array().unwrap().len();

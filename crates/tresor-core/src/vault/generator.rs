@@ -92,6 +92,9 @@ impl PasswordPolicy {
 /// What one request asks of the generator; `None` takes the policy's value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GenerateRequest {
+    /// Generate a server (login) password: the sign-in password policy's length and classes apply instead of the
+    /// vault's.
+    pub for_login: bool,
     pub length: Option<u32>,
     pub lowercase: Option<bool>,
     pub uppercase: Option<bool>,

@@ -173,7 +173,8 @@ pub async fn resolve(
     }))
 }
 
-/// A random password within the server's password policy.
+/// A random password within the server's password policy, or with `for_login=true` within the sign-in password
+/// policy (for a new server password).
 #[utoipa::path(get, path = "/api/v1/vault/generate", tag = "vault", params(GenerateQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "A password", body = GeneratedPassword),
@@ -185,6 +186,7 @@ pub async fn generate(
     ApiQuery(q): ApiQuery<GenerateQuery>,
 ) -> Result<Json<GeneratedPassword>, ApiError> {
     let request = GenerateRequest {
+        for_login: q.for_login.unwrap_or(false),
         length: q.length,
         lowercase: q.lowercase,
         uppercase: q.uppercase,

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use tresor_core::UserId;
 use tresor_core::session::ClientKind;
 use tresor_core::signin::store::{ChallengeKind, LoginChallenge, SigninStore, TotpEnrolment};
-use tresor_core::{Store, UserId};
 
 use crate::TestDb;
 use crate::sample::{self, HASH, at};

@@ -154,6 +154,9 @@ pub struct SearchArgs {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
+    /// A new server (login) password, within the sign-in password policy, for `tresor passwd`.
+    #[arg(long)]
+    for_login: bool,
     /// The length (default: the password policy's).
     #[arg(long, short = 'l', value_name = "N")]
     length: Option<u32>,
@@ -343,6 +346,7 @@ async fn generate(ctx: &Context, args: GenerateArgs) -> Result<()> {
     let (client, _) = ctx.authed_client()?;
     let off = |flag: bool| flag.then_some(false);
     let query = GenerateQuery {
+        for_login: args.for_login.then_some(true),
         length: args.length,
         lowercase: off(args.no_lowercase),
         uppercase: off(args.no_uppercase),

@@ -125,12 +125,27 @@ impl VaultService {
         self.settings().await
     }
 
-    /// A password from the generator, within the server's password policy. Any ready user may ask.
+    /// A password from the generator, within the server's password policy (or, `for_login`, the sign-in password
+    /// policy, for a new server password). Any ready user may ask.
     pub async fn generate_password(
         &self,
         _caller: &Caller,
         request: &GenerateRequest,
     ) -> Result<(tresor_crypto::SecretString, PasswordPolicy), CoreError> {
+        if request.for_login {
+            let login = self.auth.signin_settings().await?.password_policy;
+            let policy = login.for_generator();
+            // Random characters at this length pass the strength check; checked anyway, as the change will be.
+            for _ in 0..8 {
+                let password = generator::generate(&policy, request)?;
+                if login.check(password.expose_secret(), &[]).is_ok() {
+                    return Ok((password, policy));
+                }
+            }
+            return Err(CoreError::Validation(
+                "no generated password of this length meets the sign-in password policy; ask for a longer one".into(),
+            ));
+        }
         let policy = self.settings().await?.password_policy;
         Ok((generator::generate(&policy, request)?, policy))
     }
