@@ -533,6 +533,48 @@ async fn trusted_devices_per_user_exemption_and_reset() {
     e.http.assert_shown_only_in("the password", USER_PASSWORD, &[]);
 }
 
+/// Regression: the second step used up the code before it checked that the login may still go on, so a login
+/// refused there (the account deactivated, or the server paused, between password and code) cost the user a
+/// recovery code or an authenticator step.
+#[tokio::test]
+async fn a_login_refused_at_its_second_step_uses_up_no_code() {
+    if !authenticators_available() {
+        return;
+    }
+    let e = env().await;
+    e.user("rex", "", &[]).await;
+    e.settings(json!({"two_factor": two_factor("totp", 0), "protection": no_protection()})).await;
+    let enrolled = e.enrol("rex").await;
+    // One step ahead of the enrolment's code, which is spent.
+    let next = pyotp(&enrolled.secret, &[30]).remove(0);
+
+    // Deactivated after the password step: the second step says so, for a recovery code and an authenticator code.
+    let challenge = e.http.challenge("rex", USER_PASSWORD, "totp").await;
+    e.user_options("rex", json!({"deactivated": true})).await;
+    e.http.second_factor(&challenge, &enrolled.recovery[0], false).await.expect(403, ErrorCode::AccountDisabled);
+    e.http.second_factor(&challenge, &next, false).await.expect(403, ErrorCode::AccountDisabled);
+    let status = e.two_factor_status("rex").await;
+    assert_eq!((status["recovery_codes_left"].as_u64(), status["failed_logins"].as_u64()), (Some(10), Some(0)));
+    e.user_options("rex", json!({"deactivated": false})).await;
+
+    // Paused after the password step: the same.
+    let challenge = e.http.challenge("rex", USER_PASSWORD, "totp").await;
+    e.http.send("POST", "/api/v1/admin/pause", Some(&e.token), None).await.expect_status(200);
+    e.http.second_factor(&challenge, &enrolled.recovery[0], false).await.expect(503, ErrorCode::ServerPaused);
+    e.http.second_factor(&challenge, &next, false).await.expect(503, ErrorCode::ServerPaused);
+    e.http.send("POST", "/api/v1/admin/continue", Some(&e.token), None).await.expect_status(200);
+    assert_eq!(e.two_factor_status("rex").await["recovery_codes_left"], 10);
+
+    // Neither code was used up: each still opens a login.
+    let challenge = e.http.challenge("rex", USER_PASSWORD, "totp").await;
+    assert!(e.works(e.http.second_factor(&challenge, &next, false).await.str("/token")).await);
+    let challenge = e.http.challenge("rex", USER_PASSWORD, "totp").await;
+    let recovered = e.http.second_factor(&challenge, &enrolled.recovery[0], false).await;
+    assert!(e.works(recovered.str("/token")).await);
+    assert_eq!(e.two_factor_status("rex").await["recovery_codes_left"], 9);
+    e.http.assert_shown_only_in("the password", USER_PASSWORD, &[]);
+}
+
 // --- e-mailed codes ------------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -752,6 +794,25 @@ async fn a_flood_of_guesses_from_one_address_is_limited_and_successes_give_their
         assert_eq!(reply.headers.get("retry-after").unwrap(), "1");
         assert!(Instant::now() < deadline, "no attempt came back within 10 s");
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Retry-After rounds up: right after the only attempt of a minute is spent, the wait is 60 seconds, not 59. (The
+    // limit is taken before the unknown challenge is looked up, so the first request spends it cheaply.)
+    let one = json!({"failed_login_limit": 0, "attempts_per_minute": 1, "attempt_burst": 1});
+    e.settings(json!({ "protection": one })).await;
+    let fresh = e.http.from([127, 0, 0, 6]);
+    let started = Instant::now();
+    fresh.second_factor(&unknown, "123456", false).await.expect(401, ErrorCode::SecondFactorExpired);
+    let limited = fresh.second_factor(&unknown, "123456", false).await;
+    let between = started.elapsed();
+    limited.expect(429, ErrorCode::RateLimited);
+    let retry = limited.headers.get("retry-after").unwrap().to_str().unwrap().to_owned();
+    if between < Duration::from_secs(1) {
+        assert_eq!(retry, "60", "{}", limited.text);
+        assert!(limited.message().contains("60 seconds"), "the message says the same: {}", limited.text);
+    } else {
+        // Both requests took more than a second: the exact figure cannot be told from here.
+        assert!(["59", "60"].contains(&retry.as_str()), "Retry-After: {retry} after {between:?}");
     }
     e.http.assert_shown_only_in("the password", USER_PASSWORD, &[]);
 }
