@@ -359,6 +359,9 @@ fn an_authenticator_enrols_at_the_command_line_and_a_remembered_device_skips_the
     assert!(out.stderr.contains("secret:") && out.stderr.contains("otpauth://"), "enrols again: {}", out.stderr);
     let line = cli_support::the_error_line(&out.stderr);
     assert!(line.contains("the first code the app shows"), "{line}");
+    // The token the server no longer honours is forgotten, not sent again at every login.
+    let devices = std::fs::read_to_string(&devices_file).unwrap();
+    assert!(!devices.contains("tresor_dt_"), "{devices}");
     drop(server);
 }
 

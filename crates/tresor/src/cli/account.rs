@@ -37,8 +37,9 @@ pub struct LoginArgs {
     /// also replaces a pinned fingerprint after a deliberate certificate change.
     #[arg(long, value_name = "FP", value_parser = fingerprint_arg)]
     trust_fingerprint: Option<[u8; 32]>,
-    /// The second factor, when the server asks for one: an authenticator code, a recovery code or an e-mailed
-    /// code. Without it the code is asked for (or, with --password-stdin, read from the next line).
+    /// The second factor, when the server asks for one: an authenticator code or a recovery code. Without it the
+    /// code is asked for (or, with --password-stdin, read from the next line); an e-mailed code is always given
+    /// that way, since each login mails a new one.
     #[arg(long, value_name = "CODE")]
     code: Option<String>,
     /// Trust this device: later logins skip the second factor for the days the server allows.
@@ -102,6 +103,7 @@ pub async fn login(ctx: &Context, mut args: LoginArgs) -> Result<()> {
         prompt_password(&format!("Password for {} at {server}: ", args.user))?
     };
     let device_token = ctx.dir.device_token(&server, &args.user)?.map(WirePassword::new);
+    let had_device_token = device_token.is_some();
     let request = LoginRequest {
         account: args.user.clone(),
         password: password.clone(),
@@ -111,6 +113,13 @@ pub async fn login(ctx: &Context, mut args: LoginArgs) -> Result<()> {
     let answer = match client.login_step(&request).await? {
         LoginReply::Session(answer) => *answer,
         LoginReply::SecondFactor(challenge) => {
+            if had_device_token {
+                // The server no longer trusts this device (it expired, or the second factor was reset).
+                ctx.dir.save_device_token(&server, &args.user, None)?;
+            }
+            if args.remember_device && challenge.remember_device_days == 0 {
+                eprintln!("note: this server does not remember devices; --remember-device has no effect");
+            }
             let code = second_factor_code(&challenge, args.code.take(), args.password_stdin)?;
             let request = SecondFactorRequest {
                 challenge: WirePassword::new(challenge.challenge.clone()),

@@ -95,7 +95,6 @@ fn patch(current: &SigninSettings, changes: &[String]) -> Result<SigninSettingsP
         let (section, field) = key.split_once('.').ok_or_else(|| anyhow!("expected SECTION.FIELD, got {key}"))?;
         let slot = doc
             .get_mut(section)
-            .filter(|_| section != "paused")
             .and_then(|s| s.get_mut(field))
             .ok_or_else(|| anyhow!("unknown setting {key}; `tresor admin settings show --json` lists them"))?;
         *slot = match slot {
