@@ -3,8 +3,13 @@
 //!
 //! Peers: a test that needs PostgreSQL asks [`postgres_url`]. Without `TRESOR_TEST_POSTGRES_URL` it gets `None`
 //! and should skip, saying why — unless `TRESOR_REQUIRE_PEERS=1`, which turns the missing peer into a failure.
+//! The other peers follow the same rule: [`smtp::SmtpSink`] (aiosmtpd) and [`authenticator`] (`oathtool`, `pyotp`).
+//!
+//! Below the server: [`core_auth::CoreAuth`] runs the core auth service on SQLite with a clock the test moves.
 
 #![allow(clippy::print_stderr)] // Skips are announced on stderr, where the test harness shows them.
+pub mod authenticator;
+pub mod core_auth;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};

@@ -2,61 +2,22 @@
 //! absolute expiry, and activity keeps a session alive. Runs the real auth service on a real SQLite store.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use tresor_core::accounts::{NewUser, SUPER_ADMIN_ACCOUNT};
-use tresor_core::clock::ManualClock;
+use tresor_core::accounts::NewUser;
 use tresor_core::session::ClientKind;
-use tresor_core::signin::store::SigninStore;
 use tresor_core::signin::{LoginOutcome, LoginRequest};
-use tresor_core::{
-    AccountService, AuthPorts, AuthService, AuthSettings, Clock, CoreError, Keyring, LoginStep, PasswordWork, Store,
-    Timestamp,
-};
-use tresor_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretString};
+use tresor_core::{AuthService, CoreError, LoginStep, ManageAccounts, Timestamp};
+use tresor_crypto::SecretString;
+use tresor_testkit::core_auth::{CoreAuth, LOCAL};
 
-struct Fixture {
-    clock: Arc<ManualClock>,
-    auth: Arc<AuthService>,
-    _dir: tempfile::TempDir,
-}
-
-const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let sql = Arc::new(tresor_store_sqlite::open(&dir.path().join("t.db")).await.unwrap());
-    let store: Arc<dyn Store> = sql.clone();
-    let signin: Arc<dyn SigninStore> = sql;
-    let keyring = Arc::new(Keyring::bind(MasterKey::generate().unwrap(), store.as_ref()).await.unwrap());
-    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000)));
-    let settings = AuthSettings {
-        session_lifetime: Duration::from_secs(8 * 3600),
-        idle_timeout: Duration::from_secs(30 * 60),
-        cache_ttl: Duration::from_secs(5),
-        touch_interval: Duration::from_secs(60),
-    };
-    let work = Arc::new(PasswordWork::new(PasswordHasher::new(Argon2Params::owasp_minimum()).unwrap(), 2));
-    let dyn_clock: Arc<dyn Clock> = clock.clone();
-    let ports = AuthPorts {
-        store: Arc::clone(&store),
-        signin,
-        clock: Arc::clone(&dyn_clock),
-        keyring,
-        mailer: Arc::new(tresor_mail::SmtpMailer::new()),
-    };
-    let auth = Arc::new(AuthService::new(ports, work, settings));
-    let accounts = AccountService::new(store, dyn_clock, Arc::clone(&auth), 3);
-    // The super administrator exists from the first start; log it in to get a capability for creating a user.
-    let otp = accounts.ensure_super_admin().await.unwrap().unwrap();
-    let admin = login(&auth, SUPER_ADMIN_ACCOUNT, otp, ClientKind::Api).await.unwrap();
-    let caller = auth.authenticate(admin.token.expose_secret(), LOCAL).await.unwrap();
-    let cap = caller.require::<tresor_core::ManageAccounts>().unwrap();
+/// The core services with `alice` created by the super administrator.
+async fn fixture() -> CoreAuth {
+    let f = CoreAuth::start(Timestamp::from_millis(1_800_000_000_000)).await;
+    let cap = f.admin.require::<ManageAccounts>().unwrap();
     let new = NewUser { account: "alice".into(), ..NewUser::default() };
-    accounts.create_user(&cap, new, secret("alice's password")).await.unwrap();
-    Fixture { clock, auth, _dir: dir }
+    f.accounts.create_user(&cap, new, secret("alice's password")).await.unwrap();
+    f
 }
 
 /// One-step login (no second factor is configured here).
@@ -77,7 +38,7 @@ fn secret(s: &str) -> SecretString {
     SecretString::new(s.to_owned())
 }
 
-async fn alice_token(f: &Fixture) -> String {
+async fn alice_token(f: &CoreAuth) -> String {
     let out = login(&f.auth, "alice", secret("alice's password"), ClientKind::Cli).await.unwrap();
     out.token.expose_secret().to_owned()
 }

@@ -4,18 +4,18 @@
 //! server. Every answer is recorded, so each test can check at its end that no secret (a password, an
 //! authenticator secret, a code, a device token) was ever shown anywhere but where it is issued.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-#![allow(clippy::print_stderr)] // A skip says why on stderr, where the test harness shows it.
+
+mod common;
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
+use common::https_client;
 use serde_json::{Value, json};
 use tresor_api::{AccountOptionsPatch, CreateUserRequest, ErrorCode, Role, WirePassword};
 use tresor_client::Client;
+use tresor_testkit::authenticator::{self, oathtool_at, pyotp_at, unix_now};
 use tresor_testkit::smtp::{ReceivedMail, SmtpSink};
 use tresor_testkit::{ADMIN_PASSWORD, Engine, Options, TestServer, USER_PASSWORD, postgres_url};
 
@@ -27,45 +27,10 @@ const MAIL_WAIT: Duration = Duration::from_secs(15);
 
 // --- peers ---------------------------------------------------------------------------------------------------------
 
-/// Whether the real authenticators are here: `oathtool` (Debian package) and `pyotp` (PyPI). Missing ones make the
-/// test skip, saying why, unless `TRESOR_REQUIRE_PEERS=1` makes that a failure.
-fn authenticators_available() -> bool {
-    let oathtool = Command::new("oathtool").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
-    let pyotp = Command::new("python3").args(["-c", "import pyotp"]).stderr(Stdio::null()).status();
-    let why = match (oathtool, pyotp) {
-        (Ok(a), Ok(b)) if a.success() && b.success() => return true,
-        (Ok(a), _) if a.success() => "the Python package pyotp is not installed (python3 -m pip install pyotp)",
-        _ => "oathtool is not installed (apt-get install oathtool)",
-    };
-    assert!(std::env::var("TRESOR_REQUIRE_PEERS").as_deref() != Ok("1"), "TRESOR_REQUIRE_PEERS=1 but {why}");
-    eprintln!("skipped: {why}, so authenticator codes are not tested");
-    false
-}
-
-/// The code `oathtool` shows `offset` seconds from now.
-fn oathtool(secret: &str, offset: i64) -> String {
-    let at = format!("now {} {} seconds", if offset < 0 { '-' } else { '+' }, offset.abs());
-    let out = Command::new("oathtool").args(["--totp", "-b", secret, "-N", &at]).output().unwrap();
-    assert!(out.status.success(), "oathtool: {}", String::from_utf8_lossy(&out.stderr));
-    let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "oathtool printed {code:?}");
-    code
-}
-
-/// The codes `pyotp` computes for each offset (seconds from now), in order.
-fn pyotp(secret: &str, offsets: &[i64]) -> Vec<String> {
-    let script = "import sys, time, pyotp\n\
-                  t = pyotp.TOTP(sys.argv[1]); now = time.time()\n\
-                  print(' '.join(t.at(now + int(o)) for o in sys.argv[2:]))";
-    let out =
-        Command::new("python3").args(["-c", script, secret]).args(offsets.iter().map(i64::to_string)).output().unwrap();
-    assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().split_whitespace().map(str::to_owned).collect()
-}
-
 /// Six digits that are no code of `secret` anywhere near now (the server accepts one step either side).
 fn wrong_code(secret: &str) -> String {
-    let near = pyotp(secret, &[-120, -90, -60, -30, 0, 30, 60, 90, 120]);
+    let now = unix_now();
+    let near: Vec<String> = (-4..=4).map(|step| pyotp_at(secret, now + 30 * step)).collect();
     (0..).map(|i: u32| format!("{:06}", (i * 137_911 + 424_242) % 1_000_000)).find(|c| !near.contains(c)).unwrap()
 }
 
@@ -127,13 +92,13 @@ impl Http {
     fn new(server: &TestServer) -> Self {
         let ca = std::fs::read(server.ca_cert()).unwrap();
         let answers = Arc::new(Mutex::new(Vec::new()));
-        Http { http: client(&ca, None), base: server.url.clone(), ca, answers }
+        Http { http: https_client(&ca, None), base: server.url.clone(), ca, answers }
     }
 
     /// The same recording, from another loopback address (Linux routes all of 127/8 to `lo`).
     fn from(&self, address: [u8; 4]) -> Self {
         let ip = IpAddr::V4(Ipv4Addr::from(address));
-        Http { http: client(&self.ca, Some(ip)), ..self.clone() }
+        Http { http: https_client(&self.ca, Some(ip)), ..self.clone() }
     }
 
     async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
@@ -210,20 +175,6 @@ impl Http {
             panic!("{what} was shown in answers {shown:?}, expected only {only:?}; extra: {extra:#?}");
         }
     }
-}
-
-fn client(ca: &[u8], local: Option<IpAddr>) -> reqwest::Client {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    reqwest::Client::builder().tls_backend_preconfigured(tls).local_address(local).build().unwrap()
 }
 
 // --- the server ----------------------------------------------------------------------------------------------------
@@ -313,7 +264,7 @@ impl Env {
         let body = offer.expect_status(202);
         assert_eq!(body["method"], "totp_enrolment", "{}", offer.text);
         let secret = offer.str("/enrolment/secret").to_owned();
-        let code = oathtool(&secret, 0);
+        let code = oathtool_at(&secret, unix_now());
         let done =
             self.http.second_factor(offer.str("/challenge"), &format!("{} {}", &code[..3], &code[3..]), false).await;
         let body = done.expect_status(200);
@@ -337,7 +288,7 @@ struct Enrolled {
 
 #[tokio::test]
 async fn authenticator_codes_enrol_log_in_once_and_bad_codes_are_told_apart() {
-    if authenticators_available() {
+    if authenticator::available() {
         authenticator_codes(env().await).await;
     }
 }
@@ -346,7 +297,7 @@ async fn authenticator_codes_enrol_log_in_once_and_bad_codes_are_told_apart() {
 #[tokio::test]
 async fn authenticator_codes_on_postgres() {
     if let Some(url) = postgres_url()
-        && authenticators_available()
+        && authenticator::available()
     {
         authenticator_codes(env_on(Engine::Postgres(url)).await).await;
     }
@@ -372,10 +323,13 @@ async fn authenticator_codes(e: Env) {
     // Bad input on the enrolment challenge leaves it usable.
     e.http.second_factor(&enrol_challenge, "12ab", false).await.expect(401, ErrorCode::SecondFactorMalformed);
     let unknown = format!("tresor_ch_{}", "0".repeat(64));
-    e.http.second_factor(&unknown, &oathtool(&secret, 0), false).await.expect(401, ErrorCode::SecondFactorExpired);
+    e.http
+        .second_factor(&unknown, &oathtool_at(&secret, unix_now()), false)
+        .await
+        .expect(401, ErrorCode::SecondFactorExpired);
     assert!(!e.two_factor_status("tom").await["totp_enrolled"].as_bool().unwrap(), "not enrolled before a code");
 
-    let first_code = oathtool(&secret, 0);
+    let first_code = oathtool_at(&secret, unix_now());
     let enrolled = e.http.second_factor(&enrol_challenge, &first_code, false).await;
     let body = enrolled.expect_status(200).clone();
     assert!(e.works(body["token"].as_str().unwrap()).await);
@@ -397,7 +351,7 @@ async fn authenticator_codes(e: Env) {
     assert!(login.json.get("enrolment").is_none(), "{}", login.text);
     let challenge = login.str("/challenge").to_owned();
     e.http.second_factor(&challenge, &first_code, false).await.expect(401, ErrorCode::SecondFactorReused);
-    let fresh = pyotp(&secret, &[30]).remove(0);
+    let fresh = pyotp_at(&secret, unix_now() + 30);
     let body = e.http.second_factor(&challenge, &fresh, false).await.expect_status(200).clone();
     assert!(e.works(body["token"].as_str().unwrap()).await);
     assert!(body.get("recovery_codes").is_none(), "recovery codes only at enrolment: {body}");
@@ -408,7 +362,8 @@ async fn authenticator_codes(e: Env) {
     // Wrong codes: five per challenge, then it is gone, even for a right code. Malformed ones are not guesses.
     // Real codes outside the window (one step either side) are wrong too.
     let wrong = wrong_code(&secret);
-    let far = pyotp(&secret, &[90, -60]);
+    let now = unix_now();
+    let far = [pyotp_at(&secret, now + 90), pyotp_at(&secret, now - 60)];
     e.http.second_factor(&again, "12ab", false).await.expect(401, ErrorCode::SecondFactorMalformed);
     e.http.second_factor(&again, "1234567", false).await.expect(401, ErrorCode::SecondFactorMalformed);
     for code in [&far[0], &far[1], &wrong, &wrong, &wrong] {
@@ -450,7 +405,7 @@ async fn authenticator_codes(e: Env) {
 
 #[tokio::test]
 async fn trusted_devices_per_user_exemption_and_reset() {
-    if !authenticators_available() {
+    if !authenticator::available() {
         return;
     }
     let e = env().await;
@@ -538,7 +493,7 @@ async fn trusted_devices_per_user_exemption_and_reset() {
 /// recovery code or an authenticator step.
 #[tokio::test]
 async fn a_login_refused_at_its_second_step_uses_up_no_code() {
-    if !authenticators_available() {
+    if !authenticator::available() {
         return;
     }
     let e = env().await;
@@ -546,7 +501,7 @@ async fn a_login_refused_at_its_second_step_uses_up_no_code() {
     e.settings(json!({"two_factor": two_factor("totp", 0), "protection": no_protection()})).await;
     let enrolled = e.enrol("rex").await;
     // One step ahead of the enrolment's code, which is spent.
-    let next = pyotp(&enrolled.secret, &[30]).remove(0);
+    let next = pyotp_at(&enrolled.secret, unix_now() + 30);
 
     // Deactivated after the password step: the second step says so, for a recovery code and an authenticator code.
     let challenge = e.http.challenge("rex", USER_PASSWORD, "totp").await;
@@ -724,7 +679,7 @@ async fn lockout(e: Env) {
     e.http.token("admin", ADMIN_PASSWORD).await;
 
     // Wrong second-factor codes count with wrong passwords.
-    if authenticators_available() {
+    if authenticator::available() {
         e.user("lena", "", &[]).await;
         e.settings(json!({"two_factor": two_factor("totp", 0)})).await;
         let enrolled = e.enrol("lena").await;

@@ -3,30 +3,25 @@
 //! password age, and the attempt limit's refill. The real auth service runs on a real SQLite store; codes come from
 //! real authenticators (`oathtool`, `pyotp`) told the test's time, and e-mail goes through a real SMTP server.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-#![allow(clippy::print_stderr)] // A skip says why on stderr, where the test harness shows it.
 
-use std::net::IpAddr;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tresor_core::accounts::{AccountOptionsPatch, NewUser, Profile, SUPER_ADMIN_ACCOUNT};
+use tresor_core::accounts::{AccountOptionsPatch, NewUser, Profile};
 use tresor_core::clock::ManualClock;
 use tresor_core::mail::{MailTls, SmtpSettings};
 use tresor_core::password_policy::LoginPasswordPolicy;
 use tresor_core::session::ClientKind;
 use tresor_core::signin::admin::SigninSettingsChange;
 use tresor_core::signin::settings::{LoginProtection, TwoFactorMode, TwoFactorSettings};
-use tresor_core::signin::store::{ChallengeKind, SigninStore};
+use tresor_core::signin::store::ChallengeKind;
 use tresor_core::signin::{Challenge, LoginOutcome, LoginRequest};
-use tresor_core::{
-    AccountService, AuthPorts, AuthService, AuthSettings, Clock, CoreError, Keyring, LoginStep, ManageServer,
-    PasswordWork, Store, Timestamp,
-};
-use tresor_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretString};
+use tresor_core::{AuthService, Clock, CoreError, LoginStep, ManageServer, Timestamp};
+use tresor_crypto::SecretString;
+use tresor_testkit::authenticator::{self, oathtool_at, pyotp_at};
+use tresor_testkit::core_auth::{CoreAuth, LOCAL};
 use tresor_testkit::smtp::SmtpSink;
 
-const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 const PASSWORD: &str = "alice's long password 1";
 /// The test's epoch: in the middle of an authenticator step (steps are 30 s from the Unix epoch).
 const START_SECS: i64 = 1_800_000_015;
@@ -42,47 +37,16 @@ struct Fixture {
 
 /// An auth service on SQLite with `alice` (e-mail `alice@example.org`) and the given sign-in settings.
 async fn fixture(change: SigninSettingsChange) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let sql = Arc::new(tresor_store_sqlite::open(&dir.path().join("t.db")).await.unwrap());
-    let store: Arc<dyn Store> = sql.clone();
-    let signin: Arc<dyn SigninStore> = sql;
-    let keyring = Arc::new(Keyring::bind(MasterKey::generate().unwrap(), store.as_ref()).await.unwrap());
-    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(START_SECS * 1000)));
-    let settings = AuthSettings {
-        session_lifetime: Duration::from_secs(8 * 3600),
-        idle_timeout: Duration::from_secs(30 * 60),
-        cache_ttl: Duration::from_secs(5),
-        touch_interval: Duration::from_secs(60),
-    };
-    let work = Arc::new(PasswordWork::new(PasswordHasher::new(Argon2Params::owasp_minimum()).unwrap(), 2));
-    let dyn_clock: Arc<dyn Clock> = clock.clone();
-    let ports = AuthPorts {
-        store: Arc::clone(&store),
-        signin,
-        clock: Arc::clone(&dyn_clock),
-        keyring,
-        mailer: Arc::new(tresor_mail::SmtpMailer::with_timeout(Duration::from_secs(10))),
-    };
-    let auth = Arc::new(AuthService::new(ports, work, settings));
-    let accounts = AccountService::new(store, dyn_clock, Arc::clone(&auth), 3);
-    let otp = accounts.ensure_super_admin().await.unwrap().unwrap();
-    let request = LoginRequest {
-        account: SUPER_ADMIN_ACCOUNT,
-        password: otp,
-        client: ClientKind::Api,
-        address: LOCAL,
-        device_token: None,
-    };
-    let LoginStep::Session(admin) = auth.login(request).await.unwrap() else { panic!("no second factor yet") };
-    let caller = auth.authenticate(admin.token.expose_secret(), LOCAL).await.unwrap();
+    let CoreAuth { clock, auth, accounts, admin, dir } =
+        CoreAuth::start(Timestamp::from_millis(START_SECS * 1000)).await;
     let new = NewUser {
         account: "alice".into(),
         profile: Profile { email: "alice@example.org".into(), ..Profile::default() },
         options: AccountOptionsPatch { must_change_password: Some(false), ..Default::default() },
         ..NewUser::default()
     };
-    accounts.create_user(&caller.require().unwrap(), new, secret(PASSWORD)).await.unwrap();
-    let server: ManageServer = caller.require().unwrap();
+    accounts.create_user(&admin.require().unwrap(), new, secret(PASSWORD)).await.unwrap();
+    let server: ManageServer = admin.require().unwrap();
     // Generous attempts, so that only the test about the limit meets it.
     let protection = LoginProtection { failed_login_limit: 0, attempts_per_minute: 6000, attempt_burst: 1000 };
     let change = SigninSettingsChange { protection: change.protection.or(Some(protection)), ..change };
@@ -136,38 +100,9 @@ impl Fixture {
 
 // --- authenticator codes -------------------------------------------------------------------------------------------
 
-/// Whether `oathtool` and `pyotp` are here; without them the test skips, unless `TRESOR_REQUIRE_PEERS=1`.
-fn authenticators_available() -> bool {
-    let oathtool = Command::new("oathtool").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
-    let pyotp = Command::new("python3").args(["-c", "import pyotp"]).stderr(Stdio::null()).status();
-    let why = match (oathtool, pyotp) {
-        (Ok(a), Ok(b)) if a.success() && b.success() => return true,
-        (Ok(a), _) if a.success() => "the Python package pyotp is not installed (python3 -m pip install pyotp)",
-        _ => "oathtool is not installed (apt-get install oathtool)",
-    };
-    assert!(std::env::var("TRESOR_REQUIRE_PEERS").as_deref() != Ok("1"), "TRESOR_REQUIRE_PEERS=1 but {why}");
-    eprintln!("skipped: {why}, so authenticator codes are not tested");
-    false
-}
-
-/// The code `oathtool` shows at `at` (Unix seconds).
-fn oathtool_at(secret: &str, at: i64) -> String {
-    let out = Command::new("oathtool").args(["--totp", "-b", secret, "-N", &format!("@{at}")]).output().unwrap();
-    assert!(out.status.success(), "oathtool: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// The code `pyotp` computes for `at` (Unix seconds).
-fn pyotp_at(secret: &str, at: i64) -> String {
-    let script = "import sys, pyotp; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))";
-    let out = Command::new("python3").args(["-c", script, secret, &at.to_string()]).output().unwrap();
-    assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 #[tokio::test]
 async fn authenticator_codes_count_one_step_either_side_and_challenges_expire() {
-    if !authenticators_available() {
+    if !authenticator::available() {
         return;
     }
     let f = fixture(two_factor(TwoFactorMode::Totp, 1, 10)).await;

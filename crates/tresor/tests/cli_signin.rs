@@ -4,19 +4,16 @@
 //! an administrator resets the second factor; e-mailed codes travel through a real SMTP server (aiosmtpd); and a
 //! paused server refuses a plain user until it continues.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-#![allow(clippy::print_stderr)] // A skip says why on stderr, where the test harness shows it.
 
 // Each test binary uses a different part of the shared helpers.
 #[allow(dead_code)]
 mod cli_support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use cli_support::{DEADLINE, Outcome, Server, World, binary, mode};
+use cli_support::{Outcome, Proc, Server, World, mode};
 use serde_json::Value;
+use tresor_testkit::authenticator::{self, oathtool_at, pyotp_at, unix_now};
 use tresor_testkit::smtp::{ReceivedMail, SmtpSink};
 
 const CAROL: &str = "carol-signin-Pw-31";
@@ -27,45 +24,11 @@ const MAIL_WAIT: Duration = Duration::from_secs(15);
 
 // --- peers ---------------------------------------------------------------------------------------------------------
 
-/// Whether the real authenticators are here: `oathtool` (Debian package) and `pyotp` (PyPI). Missing ones make the
-/// test skip, saying why, unless `TRESOR_REQUIRE_PEERS=1` makes that a failure.
-fn authenticators_available() -> bool {
-    let oathtool = Command::new("oathtool").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
-    let pyotp = Command::new("python3").args(["-c", "import pyotp"]).stderr(Stdio::null()).status();
-    let why = match (oathtool, pyotp) {
-        (Ok(a), Ok(b)) if a.success() && b.success() => return true,
-        (Ok(a), _) if a.success() => "the Python package pyotp is not installed (python3 -m pip install pyotp)",
-        _ => "oathtool is not installed (apt-get install oathtool)",
-    };
-    assert!(std::env::var("TRESOR_REQUIRE_PEERS").as_deref() != Ok("1"), "TRESOR_REQUIRE_PEERS=1 but {why}");
-    eprintln!("skipped: {why}, so authenticator logins at the command line are not tested");
-    false
-}
-
-/// The code `oathtool --totp -b SECRET` shows now.
-fn oathtool(secret: &str) -> String {
-    let out = Command::new("oathtool").args(["--totp", "-b", secret]).output().unwrap();
-    assert!(out.status.success(), "oathtool: {}", String::from_utf8_lossy(&out.stderr));
-    let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "oathtool printed {code:?}");
-    code
-}
-
-/// The codes `pyotp` computes for each offset (seconds from now), in order.
-fn pyotp(secret: &str, offsets: &[i64]) -> Vec<String> {
-    let script = "import sys, time, pyotp\n\
-                  t = pyotp.TOTP(sys.argv[1]); now = time.time()\n\
-                  print(' '.join(t.at(now + int(o)) for o in sys.argv[2:]))";
-    let out =
-        Command::new("python3").args(["-c", script, secret]).args(offsets.iter().map(i64::to_string)).output().unwrap();
-    assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().split_whitespace().map(str::to_owned).collect()
-}
-
 /// Six digits that are no code of `secret` anywhere near now (the server accepts one step either side), so that a
 /// "wrong code" cannot be right by chance.
 fn wrong_code(secret: &str) -> String {
-    let near = pyotp(secret, &[-120, -90, -60, -30, 0, 30, 60, 90, 120]);
+    let now = unix_now();
+    let near: Vec<String> = (-4..=4).map(|step| pyotp_at(secret, now + 30 * step)).collect();
     ["000000", "123456", "999999", "424242"].iter().map(|c| (*c).to_owned()).find(|c| !near.contains(c)).unwrap()
 }
 
@@ -125,137 +88,11 @@ fn succeeded(what: &str, out: &Outcome) {
     assert_eq!(out.code, Some(0), "{what} failed\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
 }
 
-enum Event {
-    Out(String),
-    Err(String),
-    Closed,
-}
-
-/// A `tresor` command with its standard input kept open, so that a test can answer what it prints as a person
-/// does: the password line, then — after reading the secret or the mail — the code line. Detached from any
-/// terminal, like [`World::run`]. Dropping it kills and reaps it.
-struct Typing {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    events: Receiver<Event>,
-    stdout: Vec<String>,
-    stderr: Vec<String>,
-    open_streams: u8,
-}
-
-impl Typing {
-    fn start(w: &World, client: &str, args: &[&str]) -> Typing {
-        let setsid = std::env::var_os("PATH")
-            .and_then(|path| std::env::split_paths(&path).map(|dir| dir.join("setsid")).find(|p| p.is_file()));
-        let mut cmd = match setsid {
-            Some(setsid) => {
-                let mut cmd = Command::new(setsid);
-                cmd.arg(binary());
-                cmd
-            }
-            None => Command::new(binary()),
-        };
-        cmd.arg("--config-dir").arg(w.config_dir(client)).args(args);
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("TRESOR_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.env("HOME", w.root.path()).env("XDG_CONFIG_HOME", w.root.path().join("xdg"));
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-        let (tx, events) = mpsc::channel();
-        forward(child.stdout.take().unwrap(), tx.clone(), Event::Out);
-        forward(child.stderr.take().unwrap(), tx, Event::Err);
-        let stdin = child.stdin.take();
-        Typing { child, stdin, events, stdout: Vec::new(), stderr: Vec::new(), open_streams: 2 }
-    }
-
-    fn type_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(format!("{line}\n").as_bytes()).and_then(|()| stdin.flush()).unwrap();
-    }
-
-    /// The next event, or `None` once both streams are closed.
-    fn next(&mut self, deadline: Instant, waiting_for: &str) -> Option<()> {
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
-                Ok(Event::Out(line)) => self.stdout.push(line),
-                Ok(Event::Err(line)) => self.stderr.push(line),
-                Ok(Event::Closed) => {
-                    self.open_streams -= 1;
-                    if self.open_streams == 0 {
-                        return None;
-                    }
-                    continue;
-                }
-                Err(_) => panic!(
-                    "no {waiting_for} within {DEADLINE:?}\nstdout:\n{}\nstderr:\n{}",
-                    self.stdout.join("\n"),
-                    self.stderr.join("\n")
-                ),
-            }
-            return Some(());
-        }
-    }
-
-    /// The first stderr line (from the start) that `wanted` accepts, waiting for it as long as the deadline allows.
-    fn wait_for_stderr(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(line) = self.stderr.iter().find(|l| wanted(l)) {
-                return line.clone();
-            }
-            if self.next(deadline, what).is_none() {
-                panic!(
-                    "the process ended before printing {what}\nstdout:\n{}\nstderr:\n{}",
-                    self.stdout.join("\n"),
-                    self.stderr.join("\n")
-                );
-            }
-        }
-    }
-
-    /// Closes standard input and waits for the process to exit.
-    fn finish(mut self) -> Outcome {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + DEADLINE;
-        while self.next(deadline, "end of output").is_some() {}
-        let status = self.child.wait().unwrap();
-        let lines = |v: &[String]| v.iter().map(|l| format!("{l}\n")).collect();
-        Outcome { code: status.code(), stdout: lines(&self.stdout), stderr: lines(&self.stderr) }
-    }
-}
-
-impl Drop for Typing {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn forward(stream: impl Read + Send + 'static, tx: Sender<Event>, wrap: fn(String) -> Event) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(wrap(line)).is_err() {
-                return;
-            }
-        }
-        let _ = tx.send(Event::Closed);
-    });
-}
-
 // --- authenticator apps --------------------------------------------------------------------------------------------
 
 #[test]
 fn an_authenticator_enrols_at_the_command_line_and_a_remembered_device_skips_the_code() {
-    if !authenticators_available() {
+    if !authenticator::available() {
         return;
     }
     let w = World::new();
@@ -265,14 +102,14 @@ fn an_authenticator_enrols_at_the_command_line_and_a_remembered_device_skips_the
     w.add_user("carol", CAROL, &["--no-must-change-password"]);
 
     // The first login enrols: the password line, then the code oathtool shows for the secret the login printed.
-    let mut typing = Typing::start(&w, "carol", &login_args(&server, "carol", &[]));
+    let mut typing = Proc::typing(w.command("carol", &login_args(&server, "carol", &[])));
     typing.type_line(CAROL);
     let line = typing.wait_for_stderr("the authenticator secret", |l| l.trim_start().starts_with("secret:"));
     let secret = line.split_once("secret:").unwrap().1.trim().to_owned();
     assert!(secret.len() >= 32, "at least 160 bits: {secret}");
-    let first_code = oathtool(&secret);
+    let first_code = oathtool_at(&secret, unix_now());
     typing.type_line(&first_code);
-    let out = typing.finish();
+    let out: Outcome = typing.finish().into();
     succeeded("the enrolling login", &out);
     assert!(out.stdout.contains("Logged in to") && out.stdout.contains("carol"), "{}", out.stdout);
     let uri = out.stderr.lines().find_map(|l| l.trim().strip_prefix("URI:")).unwrap_or_default().trim();
@@ -305,7 +142,7 @@ fn an_authenticator_enrols_at_the_command_line_and_a_remembered_device_skips_the
 
     // The next login takes the code from --code (pyotp one step ahead: the enrolment's step is spent) and
     // remembers the device.
-    let next = pyotp(&secret, &[30]).remove(0);
+    let next = pyotp_at(&secret, unix_now() + 30);
     let out = w.run("carol", &login_args(&server, "carol", &["--code", &next, "--remember-device"]), &line_of(CAROL));
     succeeded("the login with --code and --remember-device", &out);
     assert!(out.stderr.contains("This device is trusted until"), "{}", out.stderr);
@@ -461,7 +298,7 @@ fn emailed_codes_reach_the_user_through_a_real_mail_server() {
     assert_eq!(cell(&shown, "Two-factor authentication"), "email", "{shown}");
 
     // The password line; the login says where the code went; the code, read from the mail, is the next line.
-    let mut typing = Typing::start(&w, "emma", &login_args(&server, "emma", &[]));
+    let mut typing = Proc::typing(w.command("emma", &login_args(&server, "emma", &[])));
     typing.type_line(EMMA);
     let line = typing.wait_for_stderr("where the code was sent", |l| l.starts_with("A sign-in code was sent to"));
     assert!(line.contains("@example.org") && !line.contains("emma.jones"), "partly hidden: {line}");
@@ -470,7 +307,7 @@ fn emailed_codes_reach_the_user_through_a_real_mail_server() {
     assert_eq!(mail.subject, "Your Tresor sign-in code");
     let code = code_in(&mail);
     typing.type_line(&code);
-    let out = typing.finish();
+    let out: Outcome = typing.finish().into();
     succeeded("the login with an e-mailed code", &out);
     assert!(!out.stderr.contains(&code) && !out.stdout.contains(&code), "the code is only in the mail: {out:?}");
     saved_session(&w, "emma", &out);

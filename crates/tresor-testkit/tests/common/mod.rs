@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod vault;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
@@ -70,21 +71,30 @@ pub enum Body<'a> {
     Raw(&'a [u8], Option<&'a str>),
 }
 
+/// A TLS client configuration that trusts the CA certificates in `ca_pem` (the server's generated CA) and nothing
+/// else.
+pub fn trusting(ca_pem: &[u8]) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+/// An HTTPS client trusting the CA in `ca_pem`, connecting from the `local` address when one is given.
+pub fn https_client(ca_pem: &[u8], local: Option<IpAddr>) -> reqwest::Client {
+    reqwest::Client::builder().tls_backend_preconfigured(trusting(ca_pem)).local_address(local).build().unwrap()
+}
+
 impl Raw {
     pub fn new(server: &TestServer) -> Self {
         let pem = std::fs::read(server.ca_cert()).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let http = reqwest::Client::builder().tls_backend_preconfigured(tls).build().unwrap();
-        Raw { http, base: server.url.clone() }
+        Raw { http: https_client(&pem, None), base: server.url.clone() }
     }
 
     /// Sends a request; `path` starts with `/`. Asserts the answer is not a 5xx and that errors are JSON.
@@ -201,16 +211,7 @@ pub async fn post_chunked(
     content_type: &str,
     body: &[u8],
 ) -> (u16, String) {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(server.ca_cert()).unwrap() {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = trusting(&std::fs::read(server.ca_cert()).unwrap());
     let addr = server.url.trim_start_matches("https://");
     let tcp = TcpStream::connect(addr).await.unwrap();
     let name = ServerName::try_from("127.0.0.1").unwrap();

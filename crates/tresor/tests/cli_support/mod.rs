@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,12 @@ enum Event {
     Closed,
 }
 
+#[derive(Clone, Copy)]
+enum Stream {
+    Out,
+    Err,
+}
+
 /// How a process ended and everything it printed.
 #[derive(Debug)]
 pub struct Finished {
@@ -57,6 +63,8 @@ pub struct Finished {
 /// A running `tresor` process. Dropping it kills and reaps it.
 pub struct Proc {
     child: Child,
+    /// Open only when started with [`Proc::typing`], until [`Proc::finish`].
+    stdin: Option<ChildStdin>,
     events: Receiver<Event>,
     stdout: Vec<String>,
     stderr: Vec<String>,
@@ -64,7 +72,19 @@ pub struct Proc {
 }
 
 impl Proc {
-    pub fn spawn(mut cmd: Command, stdin: &str) -> Proc {
+    /// Starts `cmd` with all of `stdin` as its input, which then ends.
+    pub fn spawn(cmd: Command, stdin: &str) -> Proc {
+        let mut proc = Proc::typing(cmd);
+        let mut input = proc.stdin.take().unwrap();
+        // A process that exits without reading its input is not this helper's failure.
+        let _ = input.write_all(stdin.as_bytes());
+        drop(input);
+        proc
+    }
+
+    /// Starts `cmd` with its standard input kept open, so that a test can answer what it prints as a person does
+    /// ([`Proc::type_line`]); [`Proc::finish`] closes it.
+    pub fn typing(mut cmd: Command) -> Proc {
         // Nothing from the person running the tests may reach the binary: not their config, not their home.
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("TRESOR_") {
@@ -80,23 +100,29 @@ impl Proc {
         let (tx, events) = mpsc::channel();
         forward(child.stdout.take().unwrap(), tx.clone(), Event::Out);
         forward(child.stderr.take().unwrap(), tx, Event::Err);
-        let mut input = child.stdin.take().unwrap();
-        // A process that exits without reading its input is not this helper's failure.
-        let _ = input.write_all(stdin.as_bytes());
-        drop(input);
-        Proc { child, events, stdout: Vec::new(), stderr: Vec::new(), open_streams: 2 }
+        let stdin = child.stdin.take();
+        Proc { child, stdin, events, stdout: Vec::new(), stderr: Vec::new(), open_streams: 2 }
     }
 
-    /// The next stdout line (stderr is collected on the way), or `None` once both streams are closed.
-    fn next(&mut self, deadline: Instant, waiting_for: &str) -> Option<String> {
+    /// Types `line` and Enter on the standard input of a process started with [`Proc::typing`].
+    pub fn type_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap_or_else(|| panic!("typing needs a process started with Proc::typing"));
+        stdin.write_all(format!("{line}\n").as_bytes()).and_then(|()| stdin.flush()).unwrap();
+    }
+
+    /// Collects the next line from either stream; `None` once both streams are closed.
+    fn next(&mut self, deadline: Instant, waiting_for: &str) -> Option<()> {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
                 Ok(Event::Out(line)) => {
-                    self.stdout.push(line.clone());
-                    return Some(line);
+                    self.stdout.push(line);
+                    return Some(());
                 }
-                Ok(Event::Err(line)) => self.stderr.push(line),
+                Ok(Event::Err(line)) => {
+                    self.stderr.push(line);
+                    return Some(());
+                }
                 Ok(Event::Closed) => {
                     self.open_streams -= 1;
                     if self.open_streams == 0 {
@@ -114,21 +140,41 @@ impl Proc {
 
     /// The next line on stdout that `wanted` accepts; fails if the process ends or the deadline passes first.
     pub fn wait_for_line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + DEADLINE;
-        while let Some(line) = self.next(deadline, what) {
-            if wanted(&line) {
-                return line;
-            }
-        }
-        panic!(
-            "the process ended before printing {what}\nstdout:\n{}\nstderr:\n{}",
-            self.stdout.join("\n"),
-            self.stderr.join("\n")
-        );
+        let from = self.stdout.len();
+        self.wait_for(what, Stream::Out, from, wanted)
     }
 
-    /// Waits for the process to close its output and exit.
+    /// The first stderr line, from the start, that `wanted` accepts; fails if the process ends or the deadline
+    /// passes first.
+    pub fn wait_for_stderr(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        self.wait_for(what, Stream::Err, 0, wanted)
+    }
+
+    /// The first line of `stream`, from its line `from` on, that `wanted` accepts.
+    fn wait_for(&mut self, what: &str, stream: Stream, mut from: usize, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let lines = match stream {
+                Stream::Out => &self.stdout,
+                Stream::Err => &self.stderr,
+            };
+            if let Some(line) = lines[from..].iter().find(|l| wanted(l)) {
+                return line.clone();
+            }
+            from = lines.len();
+            if self.next(deadline, what).is_none() {
+                panic!(
+                    "the process ended before printing {what}\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout.join("\n"),
+                    self.stderr.join("\n")
+                );
+            }
+        }
+    }
+
+    /// Closes standard input if it is still open, and waits for the process to close its output and exit.
     pub fn finish(&mut self) -> Finished {
+        drop(self.stdin.take());
         let deadline = Instant::now() + DEADLINE;
         while self.next(deadline, "end of output").is_some() {}
         let status = self.child.wait().unwrap();
@@ -210,6 +256,12 @@ pub struct Outcome {
     pub stderr: String,
 }
 
+impl From<Finished> for Outcome {
+    fn from(done: Finished) -> Self {
+        Outcome { code: done.status.code(), stdout: done.stdout, stderr: done.stderr }
+    }
+}
+
 /// A temporary world: the data directory, one config directory per client, and the secrets no client command may
 /// print.
 pub struct World {
@@ -256,17 +308,7 @@ impl World {
         env: &[(&str, &str)],
         check_secrets: bool,
     ) -> Outcome {
-        let mut cmd = match &self.setsid {
-            Some(setsid) => {
-                let mut cmd = Command::new(setsid);
-                cmd.arg(binary());
-                cmd
-            }
-            None => Command::new(binary()),
-        };
-        cmd.arg("--config-dir").arg(self.config_dir(client)).args(args);
-        // Belt and braces: were a path to escape --config-dir, it would land in the temporary directory.
-        cmd.env("HOME", self.root.path()).env("XDG_CONFIG_HOME", self.root.path().join("xdg"));
+        let mut cmd = self.command(client, args);
         cmd.envs(env.iter().copied());
         let done = Proc::spawn(cmd, stdin).finish();
         for secret in self.secrets.borrow().iter().filter(|_| check_secrets) {
@@ -278,7 +320,24 @@ impl World {
                 done.stderr
             );
         }
-        Outcome { code: done.status.code(), stdout: done.stdout, stderr: done.stderr }
+        done.into()
+    }
+
+    /// `tresor --config-dir <client's dir> ARGS`, detached from any terminal, with its home in the temporary
+    /// directory; for [`Proc::spawn`] or [`Proc::typing`].
+    pub fn command(&self, client: &str, args: &[&str]) -> Command {
+        let mut cmd = match &self.setsid {
+            Some(setsid) => {
+                let mut cmd = Command::new(setsid);
+                cmd.arg(binary());
+                cmd
+            }
+            None => Command::new(binary()),
+        };
+        cmd.arg("--config-dir").arg(self.config_dir(client)).args(args);
+        // Belt and braces: were a path to escape --config-dir, it would land in the temporary directory.
+        cmd.env("HOME", self.root.path()).env("XDG_CONFIG_HOME", self.root.path().join("xdg"));
+        cmd
     }
 
     /// Runs a command that must succeed; returns its stdout.
