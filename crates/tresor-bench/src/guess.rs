@@ -30,7 +30,7 @@ pub struct GuessArgs {
     #[arg(long, default_value_t = 10_000)]
     pub attempts: u64,
     /// The account under attack.
-    #[arg(long, default_value = "bench-user-1")]
+    #[arg(long, default_value = "bench-user-10")]
     pub victim: String,
     /// Attempts in flight at once.
     #[arg(long, default_value_t = 16)]
@@ -45,7 +45,7 @@ pub struct GuessArgs {
     /// The address the other users log in from.
     #[arg(long, default_value = "127.0.0.2")]
     pub users_from: IpAddr,
-    /// Other users logging in at once (`bench-user-2` …).
+    /// Other users logging in at once (`bench-user-1` … without the victim).
     #[arg(long, default_value_t = 4)]
     pub users: usize,
     /// How long the other users log in before the flood, for the quiet latency.
@@ -142,7 +142,7 @@ pub async fn run(args: &GuessArgs) -> anyhow::Result<GuessReport> {
     let url = args.target.url.trim_end_matches('/').to_owned();
     let (admin, _) = admin_session(&Client::new(&url, trust.clone())?, &args.admin).await?;
     let settings: SigninSettings = admin.signin_settings().await.context("reading the sign-in settings")?;
-    let users: Vec<String> = (2..args.users + 2).map(user_name).collect();
+    let users: Vec<String> = (1..).map(user_name).filter(|u| *u != args.victim).take(args.users).collect();
     let users_http = http_client_from(&trust, args.users_from)?;
     let attack_http = http_client_from(&trust, args.attack_from)?;
 
