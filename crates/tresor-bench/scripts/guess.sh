@@ -24,5 +24,5 @@ $B seed --url https://127.0.0.1:18721 --trust-fingerprint "$FP" --admin-password
 for r in $(seq 1 "$rounds"); do
   echo "round $r (victim bench-user-$((10 + r)))"
   "${driver_cpu[@]}" $B guess --url https://127.0.0.1:18721 --trust-fingerprint "$FP" --admin-password bench-admin-password-1 \
-    --victim "bench-user-$((10 + r))" --attempts 10000 --quiet 15s --attack-from "127.0.0.$((10 + r))" ${RATE:+--rate $RATE}
+    --victim "bench-user-$((10 + r))" --attempts 10000 --attackers ${ATTACKERS:-200} --quiet 15s --attack-from "127.0.0.$((10 + r))" ${RATE:+--rate $RATE}
 done

@@ -33,6 +33,8 @@ use codes::CodeInput;
 use settings::{ConnectionPolicy, LoginProtection, NewConnection, SigninSettings, TwoFactorMode, TwoFactorSettings};
 use store::{ChallengeKind, LoginChallenge, TotpEnrolment};
 
+/// The longest pause before a refusal by the per-address limit.
+const REFUSAL_PAUSE: Duration = Duration::from_secs(1);
 /// How long a login waits for an authenticator code.
 const TOTP_CHALLENGE_LIFETIME: Duration = Duration::from_secs(5 * 60);
 /// The issuer authenticator apps show beside the account.
@@ -128,7 +130,7 @@ impl AuthService {
         let settings = self.signin_settings().await?;
         let p = settings.protection;
         if let Err(wait) = self.limiter.take(address, p.attempts_per_minute, p.attempt_burst, self.clock.now()) {
-            return Err(CoreError::RateLimited { retry_after: wait });
+            return Err(refused_after_a_pause(wait).await);
         }
         let plausible = validate::plausible_account(account);
         let user = if plausible { self.store.user_by_account(account).await? } else { None };
@@ -173,7 +175,7 @@ impl AuthService {
         let p = settings.protection;
         let now = self.clock.now();
         if let Err(wait) = self.limiter.take(address, p.attempts_per_minute, p.attempt_burst, now) {
-            return Err(CoreError::RateLimited { retry_after: wait });
+            return Err(refused_after_a_pause(wait).await);
         }
         let hash = codes::token_hash(challenge_token);
         let challenge = match self.signin.challenge(&hash).await? {
@@ -437,6 +439,14 @@ impl AuthService {
             tracing::warn!(error = %e, "could not purge expired sign-in state");
         }
     }
+}
+
+/// The answer to an attempt over the per-address limit, given after a pause of up to [`REFUSAL_PAUSE`]: a guessing
+/// tool waits for each answer, so every request it keeps in flight then makes at most about one attempt a second,
+/// and a flood costs the server a sleeping task instead of a busy core. A person who hits the limit barely notices.
+async fn refused_after_a_pause(wait: Duration) -> CoreError {
+    tokio::time::sleep(wait.min(REFUSAL_PAUSE)).await;
+    CoreError::RateLimited { retry_after: wait.saturating_sub(REFUSAL_PAUSE) }
 }
 
 /// Binds an authenticator secret to its user.
