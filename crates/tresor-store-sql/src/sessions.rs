@@ -98,14 +98,33 @@ pub(crate) async fn end_user_sessions(
 }
 
 pub(crate) async fn live_sessions(store: &SqlStore, now: Timestamp) -> Result<Vec<SessionRecord>, StoreError> {
-    let rows = sqlx::query(concat!(
+    live(store, now, None).await
+}
+
+/// The live sessions of one user, oldest first.
+pub(crate) async fn user_live_sessions(
+    store: &SqlStore,
+    user: UserId,
+    now: Timestamp,
+) -> Result<Vec<SessionRecord>, StoreError> {
+    live(store, now, Some(user)).await
+}
+
+async fn live(store: &SqlStore, now: Timestamp, user: Option<UserId>) -> Result<Vec<SessionRecord>, StoreError> {
+    const ALL: &str = concat!(
         "SELECT ",
         session_columns!(),
         " FROM sessions WHERE ended_at IS NULL AND expires_at > $1 ORDER BY created_at, id"
-    ))
-    .bind(now.as_millis())
-    .fetch_all(store.pool())
-    .await
-    .map_err(store.fail(GENERIC))?;
+    );
+    const ONE_USER: &str = concat!(
+        "SELECT ",
+        session_columns!(),
+        " FROM sessions WHERE ended_at IS NULL AND expires_at > $1 AND user_id = $2 ORDER BY created_at, id"
+    );
+    let query = match user {
+        Some(user) => sqlx::query(ONE_USER).bind(now.as_millis()).bind(user.to_string()),
+        None => sqlx::query(ALL).bind(now.as_millis()),
+    };
+    let rows = query.fetch_all(store.pool()).await.map_err(store.fail(GENERIC))?;
     rows.iter().map(rows::session).collect()
 }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use tresor_core::session::ClientKind;
+use tresor_core::session::{ClientKind, SessionRecord};
 use tresor_core::signin::store::{ChallengeKind, FailureCount, LoginChallenge, SigninStore, TotpEnrolment};
 use tresor_core::{StoreError, Timestamp, UserId};
 
@@ -321,6 +321,10 @@ impl SigninStore for SqlStore {
             .await
             .map_err(self.fail(GENERIC))?;
         row.as_ref().map(|r| user_id(r, "trusted_devices", "user_id")).transpose()
+    }
+
+    async fn user_live_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionRecord>, StoreError> {
+        crate::sessions::user_live_sessions(self, user, now).await
     }
 
     async fn purge_signin(&self, now: Timestamp) -> Result<(), StoreError> {

@@ -385,11 +385,9 @@ impl AuthService {
         match s.connections.new_connection {
             NewConnection::AllowMultiple => {}
             NewConnection::Deny => {
-                let live = self.store.live_sessions(now).await?;
+                let live = self.signin.user_live_sessions(user.id, now).await?;
                 let elsewhere = live.iter().any(|l| {
-                    l.user_id == user.id
-                        && l.address != address
-                        && s.idle_timeout().is_none_or(|limit| now.since(l.last_seen_at) <= limit)
+                    l.address != address && s.idle_timeout().is_none_or(|limit| now.since(l.last_seen_at) <= limit)
                 });
                 if elsewhere {
                     return Err(CoreError::AlreadyLoggedOn);

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::clock::Timestamp;
 use crate::ids::UserId;
-use crate::session::ClientKind;
+use crate::session::{ClientKind, SessionRecord};
 use crate::store::StoreError;
 
 /// What a failed login did to its account's counter.
@@ -132,6 +132,10 @@ pub trait SigninStore: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<(), StoreError>;
     /// The user a device token was trusted for, if it has not expired at `now`.
     async fn trusted_device(&self, token_hash: &[u8; 32], now: Timestamp) -> Result<Option<UserId>, StoreError>;
+
+    /// The user's sessions not ended and not past their absolute expiry at `now` (the connection policy's "already
+    /// logged on").
+    async fn user_live_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionRecord>, StoreError>;
 
     /// Deletes expired challenges and devices.
     async fn purge_signin(&self, now: Timestamp) -> Result<(), StoreError>;

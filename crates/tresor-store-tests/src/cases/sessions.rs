@@ -68,6 +68,12 @@ pub async fn end_user_sessions_and_live_listing(db: TestDb) {
     assert_eq!(live, [lea_early.id, max_live.id, lea_late.id], "live only, oldest first");
     let earlier: Vec<SessionId> = store.live_sessions(at(2_000)).await.unwrap().into_iter().map(|s| s.id).collect();
     assert_eq!(earlier.first(), Some(&lea_expired.id), "not yet expired at that time");
+    // One user's live sessions, for the connection policy.
+    let signin: std::sync::Arc<dyn tresor_core::signin::store::SigninStore> = std::sync::Arc::new(db.sql().clone());
+    let of_lea: Vec<SessionId> =
+        signin.user_live_sessions(lea.id, now).await.unwrap().into_iter().map(|s| s.id).collect();
+    assert_eq!(of_lea, [lea_early.id, lea_late.id]);
+    assert!(signin.user_live_sessions(UserId::random(), now).await.unwrap().is_empty());
 
     // Every session of lea's not ended yet: the live ones and the expired one.
     assert_eq!(store.end_user_sessions(lea.id, EndReason::AccountChanged, now).await.unwrap(), 3);
