@@ -101,6 +101,10 @@ pub struct SigninSettings {
     pub password_policy: LoginPasswordPolicy,
     /// Whether the server is paused.
     pub paused: bool,
+    /// Stored sections that do not read (their defaults are shown): until they are set again, only administrators
+    /// can log in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub damaged: Vec<String>,
 }
 
 /// A change of the sign-in settings: each section given replaces the current one.

@@ -255,33 +255,41 @@ impl AuthService {
         if options.may_not_change_password && !options.must_change_password {
             return Err(CoreError::PasswordChangeNotAllowed);
         }
-        let policy = self.signin_settings().await?.password_policy;
         self.check_new_password(&caller.user, &new).await?;
         if current.expose_secret() == new.expose_secret() {
             return Err(CoreError::Validation("the new password must differ from the current one".into()));
         }
+        // The current password is a guess like a login's: the same limit before the hash, the same failure count.
+        let settings = self.signin_settings().await?;
+        let p = settings.protection;
+        if let Err(wait) = self.limiter.take(caller.address, p.attempts_per_minute, p.attempt_burst, self.clock.now()) {
+            return Err(crate::signin::refused_after_a_pause(wait).await);
+        }
         let hash = self.store.password_hash(caller.user.id).await?;
         if !self.work.verify(current, hash).await {
+            self.count_failure(&crate::accounts::name_key(&caller.user.account), Some(&caller.user), &settings).await?;
             return Err(CoreError::InvalidCredentials);
         }
+        self.limiter.give_back(caller.address, p.attempt_burst);
         if !options.must_change_password
             && let Some(set_at) = self.signin.password_set_at(caller.user.id).await?
-            && policy.too_young(set_at, self.clock.now())
+            && settings.password_policy.too_young(set_at, self.clock.now())
         {
             return Err(CoreError::Validation(format!(
                 "the password was changed less than {} days ago; the password policy asks to keep it longer",
-                policy.min_age_days
+                settings.password_policy.min_age_days
             )));
         }
-        if policy.history > 1 {
-            let earlier = self.signin.password_history(caller.user.id, policy.history - 1).await?;
+        let history = settings.password_policy.history;
+        if history > 1 {
+            let earlier = self.signin.password_history(caller.user.id, history - 1).await?;
             for old in earlier {
                 let candidate = SecretString::new(new.expose_secret().to_owned());
                 if self.work.verify(candidate, Some(old)).await {
                     return Err(CoreError::Validation(format!(
                         "the new password was used before; the password policy asks for {} different passwords \
                          before one is used again",
-                        policy.history
+                        history
                     )));
                 }
             }

@@ -111,5 +111,6 @@ capability!(
     /// Change the server's settings and pause or continue it (seed manual, Manage): Server Administrators only.
     ManageServer,
     "the Server Administrator role",
-    |c| false
+    // No other role grants it: the macro adds Server Administrators (and the super administrator) to every rule.
+    |_c| false
 );

@@ -56,6 +56,9 @@ pub enum CoreError {
     RateLimited { retry_after: std::time::Duration },
     #[error("the server is paused: only administrators can work until it is continued")]
     ServerPaused,
+    /// Stored sign-in settings do not read; the text names them.
+    #[error("the server's sign-in settings ({0}) are damaged: only administrators can log in until they are set again")]
+    SettingsDamaged(String),
     #[error("this server does not accept {0} clients")]
     ClientNotAllowed(&'static str),
     #[error("this account is logged on from another address, and the server allows one connection per user")]
@@ -64,7 +67,7 @@ pub enum CoreError {
     #[error("this sign-in has expired or was completed already; log in again")]
     SecondFactorExpired,
     #[error("the code is wrong")]
-    SecondFactorWrong,
+    SecondFactorInvalid,
     #[error("this code was used already; wait for the next one")]
     SecondFactorReused,
     #[error("a code is six digits, or a recovery code such as abcde-23456")]

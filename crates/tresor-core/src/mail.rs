@@ -61,12 +61,18 @@ impl SmtpSettings {
     }
 }
 
-/// One plain-text message to one recipient.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One plain-text message to one recipient. Its `Debug` leaves the body out: a body may carry a sign-in code.
+#[derive(Clone, PartialEq, Eq)]
 pub struct MailMessage {
     pub to: String,
     pub subject: String,
     pub body: String,
+}
+
+impl std::fmt::Debug for MailMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailMessage").field("to", &self.to).field("subject", &self.subject).finish_non_exhaustive()
+    }
 }
 
 /// Why a message was not sent. The message never contains the SMTP password.
@@ -121,6 +127,10 @@ impl SmtpSettings {
         if self.username.len() > 254 {
             return bad("username is too long");
         }
+        let loopback = self.host == "localhost" || self.host.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback());
+        if !self.username.is_empty() && self.tls == MailTls::None && !loopback {
+            return bad("tls none would send the mail server's password unencrypted: use starttls or tls");
+        }
         if !self.ca_pem.trim().is_empty() && !self.ca_pem.contains("-----BEGIN CERTIFICATE-----") {
             return bad("ca_pem must hold PEM certificates (-----BEGIN CERTIFICATE-----)");
         }
@@ -135,16 +145,7 @@ impl SmtpSettings {
         let text = |m: &std::collections::HashMap<&str, &str>, k: &str| -> Option<String> {
             String::from_utf8(hex::decode(m.get(k)?).ok()?).ok()
         };
-        let parsed = (|| {
-            let mut m = std::collections::HashMap::new();
-            let mut parts = stored.split(';');
-            if parts.next()? != "v1" {
-                return None;
-            }
-            for p in parts {
-                let (k, v) = p.split_once('=')?;
-                m.insert(k, v);
-            }
+        let parsed = crate::signin::settings::decode_fields(&stored).and_then(|m| {
             let password = match m.get("password") {
                 Some(sealed) if !sealed.is_empty() => Some(hex::decode(sealed).ok()?),
                 _ => None,
@@ -162,7 +163,7 @@ impl SmtpSettings {
                 },
                 password,
             ))
-        })();
+        });
         let Some((mut settings, sealed)) = parsed else {
             return Err(CoreError::Internal("the stored mail settings do not read".to_owned()));
         };
@@ -185,16 +186,16 @@ impl SmtpSettings {
             }
             _ => String::new(),
         };
-        let stored = format!(
-            "v1;sender_name={};sender_address={};host={};port={};tls={};username={};password={password};ca_pem={}",
-            hexed(&self.sender_name),
-            hexed(&self.sender_address),
-            hexed(&self.host),
-            self.port,
-            self.tls.as_str(),
-            hexed(&self.username),
-            hexed(&self.ca_pem),
-        );
+        let stored = crate::signin::settings::encode_fields(&[
+            ("sender_name", hexed(&self.sender_name)),
+            ("sender_address", hexed(&self.sender_address)),
+            ("host", hexed(&self.host)),
+            ("port", self.port.to_string()),
+            ("tls", self.tls.as_str().to_owned()),
+            ("username", hexed(&self.username)),
+            ("password", password),
+            ("ca_pem", hexed(&self.ca_pem)),
+        ]);
         store.put_setting(SMTP_KEY, &stored).await?;
         Ok(())
     }

@@ -73,6 +73,7 @@ pub fn settings(s: &SigninSettings) -> api::SigninSettings {
             min_age_days: pp.min_age_days,
         },
         paused: s.paused,
+        damaged: s.damaged.iter().map(|d| (*d).to_owned()).collect(),
     }
 }
 

@@ -6,7 +6,7 @@
 -- Failed logins per account name (lowercased), known or not, so that a wrong password costs the same for both.
 -- Rows of names that are not accounts are purged with the other expired sign-in state.
 CREATE TABLE login_failures (
-    account_key    TEXT PRIMARY KEY NOT NULL,
+    account_key    TEXT COLLATE "C" PRIMARY KEY NOT NULL,
     failures       BIGINT NOT NULL CHECK (failures >= 0),
     last_failed_at BIGINT NOT NULL
 );

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tresor_core::session::{ClientKind, SessionRecord};
-use tresor_core::signin::store::{ChallengeKind, FailureCount, LoginChallenge, SigninStore, TotpEnrolment};
+use tresor_core::signin::store::{
+    ChallengeKind, FailureCount, LoginChallenge, RecoveryOutcome, SigninStore, TotpEnrolment,
+};
 use tresor_core::{StoreError, Timestamp, UserId};
 
 use crate::SqlStore;
@@ -165,16 +167,12 @@ impl SigninStore for SqlStore {
         }))
     }
 
-    async fn enrol_totp(&self, enrolment: &TotpEnrolment, recovery_codes: &[[u8; 32]]) -> Result<(), StoreError> {
+    async fn enrol_totp(&self, enrolment: &TotpEnrolment, recovery_codes: &[[u8; 32]]) -> Result<bool, StoreError> {
         let user = enrolment.user.to_string();
         let mut tx = self.begin_write().await?;
-        for statement in
-            ["DELETE FROM totp_enrolments WHERE user_id = $1", "DELETE FROM recovery_codes WHERE user_id = $1"]
-        {
-            sqlx::query(statement).bind(&user).execute(&mut *tx).await.map_err(self.fail(GENERIC))?;
-        }
-        sqlx::query(
-            "INSERT INTO totp_enrolments (user_id, sealed_secret, last_step, enrolled_at) VALUES ($1, $2, $3, $4)",
+        let inserted = sqlx::query(
+            "INSERT INTO totp_enrolments (user_id, sealed_secret, last_step, enrolled_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id) DO NOTHING",
         )
         .bind(&user)
         .bind(enrolment.sealed_secret.clone())
@@ -183,6 +181,14 @@ impl SigninStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(self.fail(ENROLMENT))?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(&user)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.fail(GENERIC))?;
         for code in recovery_codes {
             sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
                 .bind(&user)
@@ -191,7 +197,8 @@ impl SigninStore for SqlStore {
                 .await
                 .map_err(self.fail(ENROLMENT))?;
         }
-        tx.commit().await.map_err(self.fail(GENERIC))
+        tx.commit().await.map_err(self.fail(GENERIC))?;
+        Ok(true)
     }
 
     async fn advance_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreError> {
@@ -212,6 +219,34 @@ impl SigninStore for SqlStore {
             .await
             .map_err(self.fail(GENERIC))?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn complete_with_recovery_code(
+        &self,
+        challenge: &[u8; 32],
+        user: UserId,
+        code_hash: &[u8; 32],
+    ) -> Result<RecoveryOutcome, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let used = sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2")
+            .bind(user.to_string())
+            .bind(hex::encode(code_hash))
+            .execute(&mut *tx)
+            .await
+            .map_err(self.fail(GENERIC))?;
+        if used.rows_affected() == 0 {
+            return Ok(RecoveryOutcome::WrongCode); // the transaction rolls back on drop
+        }
+        let taken = sqlx::query("DELETE FROM login_challenges WHERE token_hash = $1")
+            .bind(hex::encode(challenge))
+            .execute(&mut *tx)
+            .await
+            .map_err(self.fail(GENERIC))?;
+        if taken.rows_affected() == 0 {
+            return Ok(RecoveryOutcome::ChallengeGone);
+        }
+        tx.commit().await.map_err(self.fail(GENERIC))?;
+        Ok(RecoveryOutcome::Used)
     }
 
     async fn recovery_codes_left(&self, user: UserId) -> Result<u32, StoreError> {
@@ -325,6 +360,24 @@ impl SigninStore for SqlStore {
 
     async fn user_live_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionRecord>, StoreError> {
         crate::sessions::user_live_sessions(self, user, now).await
+    }
+
+    async fn forget_trusted_devices(&self, user: UserId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM trusted_devices WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(self.pool())
+            .await
+            .map_err(self.fail(GENERIC))?;
+        Ok(())
+    }
+
+    async fn require_password_change(&self, user: UserId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET must_change_password = 1 WHERE id = $1")
+            .bind(user.to_string())
+            .execute(self.pool())
+            .await
+            .map_err(self.fail(GENERIC))?;
+        Ok(())
     }
 
     async fn purge_signin(&self, now: Timestamp) -> Result<(), StoreError> {

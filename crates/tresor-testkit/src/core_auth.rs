@@ -26,6 +26,8 @@ pub struct CoreAuth {
     pub clock: Arc<ManualClock>,
     pub auth: Arc<AuthService>,
     pub accounts: AccountService,
+    /// The store behind the services, for a test that damages what they read.
+    pub store: Arc<dyn Store>,
     /// The super administrator, logged in with its one-time password (its password change still pending), which
     /// holds every administrative capability.
     pub admin: Caller,
@@ -66,7 +68,7 @@ impl CoreAuth {
             mailer: Arc::new(tresor_mail::SmtpMailer::new()),
         };
         let auth = Arc::new(AuthService::new(ports, work, settings));
-        let accounts = AccountService::new(store, dyn_clock, Arc::clone(&auth), 3);
+        let accounts = AccountService::new(Arc::clone(&store), dyn_clock, Arc::clone(&auth), 3);
         let otp = accounts.ensure_super_admin().await.unwrap_or_else(|e| panic!("super administrator: {e}"));
         let request = LoginRequest {
             account: SUPER_ADMIN_ACCOUNT,
@@ -79,6 +81,6 @@ impl CoreAuth {
         let LoginStep::Session(session) = step else { panic!("no second factor is configured yet") };
         let admin = auth.authenticate(session.token.expose_secret(), LOCAL).await;
         let admin = admin.unwrap_or_else(|e| panic!("super administrator session: {e}"));
-        CoreAuth { clock, auth, accounts, admin, dir }
+        CoreAuth { clock, auth, accounts, store, admin, dir }
     }
 }

@@ -232,6 +232,7 @@ impl AccountService {
         })?;
         if user.options.deactivated && !was_deactivated {
             self.auth.end_user_sessions(user.id, EndReason::AccountChanged).await?;
+            self.auth.forget_trusted_devices(user.id).await?;
         } else if was_deactivated && !user.options.deactivated {
             self.auth.account_reactivated(&user.account).await?;
             self.auth.forget_user(user.id);
@@ -284,6 +285,8 @@ impl AccountService {
         let hash = self.auth.password_work().hash(password).await?;
         self.store.set_password_hash(user.id, hash.as_str(), must_change, self.clock.now()).await?;
         self.auth.end_user_sessions(user.id, EndReason::AccountChanged).await?;
+        // A device remembered under the old password must not skip the second factor for whoever holds the new one.
+        self.auth.forget_trusted_devices(user.id).await?;
         tracing::info!(actor = %cap.actor(), user = %user.account, "password set by administrator");
         Ok(())
     }
@@ -341,7 +344,7 @@ pub(crate) async fn live_sessions(
 
 /// What an administrator may not touch: the super administrator is changed only by itself, and a Server
 /// Administrator only by another Server Administrator.
-pub(super) fn guard_target(cap: &ManageAccounts, target: &User) -> Result<(), CoreError> {
+pub(crate) fn guard_target(cap: &ManageAccounts, target: &User) -> Result<(), CoreError> {
     if target.is_super_admin() && target.id != cap.actor() {
         return Err(CoreError::Forbidden("the built-in super administrator can only be changed by itself".into()));
     }

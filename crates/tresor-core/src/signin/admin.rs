@@ -2,7 +2,7 @@
 //! Email), pausing and continuing the server, resetting a user's second factor, and testing the mail server.
 
 use crate::accounts::name_key;
-use crate::accounts::service::find_user;
+use crate::accounts::service::{find_user, guard_target};
 use crate::auth::AuthService;
 use crate::caller::{ManageAccounts, ManageServer};
 use crate::error::CoreError;
@@ -29,6 +29,7 @@ pub struct TwoFactorStatus {
 }
 
 impl AuthService {
+    /// The sign-in settings as stored, read afresh (not from this node's copy).
     pub async fn settings_for_admin(&self, _cap: &ManageServer) -> Result<SigninSettings, CoreError> {
         crate::signin::load_settings(self.store.as_ref(), self.settings()).await
     }
@@ -85,11 +86,13 @@ impl AuthService {
     /// Seed manual, Users → Reset 2FA: the user enrols again at the next login; trusted devices are forgotten.
     pub async fn reset_two_factor(&self, cap: &ManageAccounts, user: &str) -> Result<bool, CoreError> {
         let user = find_user(self.store.as_ref(), user).await?;
+        guard_target(cap, &user)?;
         let forgot = self.signin.reset_two_factor(user.id).await?;
         tracing::info!(actor = %cap.actor(), user = %user.account, "second factor reset");
         Ok(forgot)
     }
 
+    /// Whether a user has enrolled an authenticator, the recovery codes left and the failed logins counted.
     pub async fn two_factor_status(&self, _cap: &ManageAccounts, user: &str) -> Result<TwoFactorStatus, CoreError> {
         let user = find_user(self.store.as_ref(), user).await?;
         Ok(TwoFactorStatus {
@@ -97,6 +100,11 @@ impl AuthService {
             recovery_codes_left: self.signin.recovery_codes_left(user.id).await?,
             failed_logins: self.signin.login_failures(&name_key(&user.account)).await?,
         })
+    }
+
+    /// Forgets the devices trusted for a user: after an administrator sets the password or deactivates the account.
+    pub(crate) async fn forget_trusted_devices(&self, user: crate::ids::UserId) -> Result<(), CoreError> {
+        Ok(self.signin.forget_trusted_devices(user).await?)
     }
 
     /// After an administrator reactivates an account: its failed logins start from zero again, or the next

@@ -24,13 +24,22 @@ const DEVICE_PREFIX: &str = "tresor_dt_";
 /// Recovery codes avoid letters and digits that read alike.
 const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 
-/// What a user typed as the second factor.
-#[derive(Debug, PartialEq, Eq)]
+/// What a user typed as the second factor. Its `Debug` shows the form, not the code.
+#[derive(PartialEq, Eq)]
 pub enum CodeInput {
     /// Six digits: an authenticator's or an e-mailed code.
     Digits(Zeroizing<String>),
     /// A recovery code, normalised.
     Recovery(Zeroizing<String>),
+}
+
+impl std::fmt::Debug for CodeInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CodeInput::Digits(_) => "Digits(<redacted>)",
+            CodeInput::Recovery(_) => "Recovery(<redacted>)",
+        })
+    }
 }
 
 /// Reads a code; spaces and dashes a user may type are ignored. `None` when it is neither form.

@@ -21,6 +21,8 @@ struct Bucket {
     at: Timestamp,
 }
 
+/// Token buckets per source: an IPv4 address, or an IPv6 /64 (one subscriber's network, whose addresses a client can
+/// rotate at will).
 #[derive(Debug, Default)]
 pub struct AttemptLimiter {
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
@@ -31,11 +33,20 @@ impl AttemptLimiter {
     pub fn take(&self, address: IpAddr, per_minute: u32, burst: u32, now: Timestamp) -> Result<(), Duration> {
         let rate = f64::from(per_minute.max(1)) / 60_000.0; // tokens per millisecond
         let capacity = f64::from(burst.max(1));
+        let source = source(address);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= MAX_TRACKED {
+        if buckets.len() >= MAX_TRACKED && !buckets.contains_key(&source) {
+            // Buckets that have refilled say nothing; if sources are rotated so fast that none has, the oldest half
+            // go, so that the map stays bounded and the next cleaning is far off.
             buckets.retain(|_, b| refill(*b, rate, capacity, now) < capacity);
+            if buckets.len() >= MAX_TRACKED {
+                let mut ages: Vec<i64> = buckets.values().map(|b| b.at.as_millis()).collect();
+                let (_, median, _) = ages.select_nth_unstable(MAX_TRACKED / 2);
+                let median = *median;
+                buckets.retain(|_, b| b.at.as_millis() > median);
+            }
         }
-        let bucket = buckets.entry(address).or_insert(Bucket { tokens: capacity, at: now });
+        let bucket = buckets.entry(source).or_insert(Bucket { tokens: capacity, at: now });
         let tokens = refill(*bucket, rate, capacity, now);
         if tokens >= 1.0 {
             *bucket = Bucket { tokens: tokens - 1.0, at: now };
@@ -49,9 +60,20 @@ impl AttemptLimiter {
     /// Gives back the attempt of a successful login.
     pub fn give_back(&self, address: IpAddr, burst: u32) {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(b) = buckets.get_mut(&address) {
+        if let Some(b) = buckets.get_mut(&source(address)) {
             b.tokens = (b.tokens + 1.0).min(f64::from(burst.max(1)));
         }
+    }
+}
+
+/// The source an address counts against: IPv4 addresses (and IPv4-mapped IPv6) one by one, IPv6 by its /64.
+fn source(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
     }
 }
 
@@ -61,6 +83,7 @@ fn refill(b: Bucket, rate: f64, capacity: f64, now: Timestamp) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -88,5 +111,26 @@ mod tests {
             assert!(l.take(a, 60, 5, later).is_ok());
         }
         assert!(l.take(a, 60, 5, later).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_source_and_the_map_stays_bounded() {
+        let l = AttemptLimiter::default();
+        let t0 = Timestamp::from_millis(5_000_000);
+        let one: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let same_net: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let other_net: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(l.take(one, 60, 1, t0).is_ok());
+        assert!(l.take(same_net, 60, 1, t0).is_err(), "another address of the same /64 shares the bucket");
+        assert!(l.take(other_net, 60, 1, t0).is_ok());
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert!(l.take(mapped, 60, 1, t0).is_ok());
+        assert!(l.take("192.0.2.1".parse().unwrap(), 60, 1, t0).is_err(), "IPv4-mapped is the IPv4 address");
+        // A flood from ever new sources, none refilled: the map never grows past its bound.
+        for n in 0..(MAX_TRACKED as u32 * 2) {
+            let a = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+            let _ = l.take(a, 1, 1, Timestamp::from_millis(5_000_000 + i64::from(n)));
+        }
+        assert!(l.buckets.lock().unwrap().len() <= MAX_TRACKED);
     }
 }

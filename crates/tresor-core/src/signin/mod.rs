@@ -31,7 +31,7 @@ use crate::store::Store;
 use crate::validate;
 use codes::CodeInput;
 use settings::{ConnectionPolicy, LoginProtection, NewConnection, SigninSettings, TwoFactorMode, TwoFactorSettings};
-use store::{ChallengeKind, LoginChallenge, TotpEnrolment};
+use store::{ChallengeKind, LoginChallenge, RecoveryOutcome, TotpEnrolment};
 
 /// The longest pause before a refusal by the per-address limit.
 const REFUSAL_PAUSE: Duration = Duration::from_secs(1);
@@ -84,8 +84,7 @@ pub enum LoginStep {
     SecondFactor(Challenge),
 }
 
-/// What the client sends with a login.
-#[derive(Debug)]
+/// What the client sends with a login. Its `Debug` shows neither the password nor the device token.
 pub struct LoginRequest<'a> {
     pub account: &'a str,
     pub password: SecretString,
@@ -95,30 +94,52 @@ pub struct LoginRequest<'a> {
     pub device_token: Option<&'a str>,
 }
 
-/// Reads the sign-in settings from the store; a row that does not read keeps its defaults and is logged.
+impl std::fmt::Debug for LoginRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("account", &self.account)
+            .field("client", &self.client)
+            .field("address", &self.address)
+            .field("device_token", &self.device_token.map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the sign-in settings from the store. A row that does not read (damaged, or written by a newer server)
+/// keeps its defaults, is logged, and is named in [`SigninSettings::damaged`]: logins other than administrators'
+/// are then refused until an administrator sets that section again, rather than falling back to weaker defaults
+/// (two-factor authentication off, every client allowed).
 pub(crate) async fn load_settings(store: &dyn Store, config: &AuthSettings) -> Result<SigninSettings, CoreError> {
     let mut s = SigninSettings::defaults(config.idle_timeout);
-    async fn section<T>(store: &dyn Store, key: &str, decode: fn(&str) -> Option<T>) -> Result<Option<T>, CoreError> {
+    async fn section<T>(
+        store: &dyn Store,
+        key: &'static str,
+        decode: fn(&str) -> Option<T>,
+        damaged: &mut Vec<&'static str>,
+    ) -> Result<Option<T>, CoreError> {
         let Some(raw) = store.setting(key).await? else { return Ok(None) };
         let parsed = decode(&raw);
         if parsed.is_none() {
-            tracing::error!(setting = key, "a stored sign-in setting does not read; its defaults apply");
+            tracing::error!(setting = key, "a stored sign-in setting does not read; only administrators can log in");
+            damaged.push(key);
         }
         Ok(parsed)
     }
-    if let Some(v) = section(store, settings::CONNECTIONS, ConnectionPolicy::decode).await? {
+    let mut damaged = Vec::new();
+    if let Some(v) = section(store, settings::CONNECTIONS, ConnectionPolicy::decode, &mut damaged).await? {
         s.connections = v;
     }
-    if let Some(v) = section(store, settings::PROTECTION, LoginProtection::decode).await? {
+    if let Some(v) = section(store, settings::PROTECTION, LoginProtection::decode, &mut damaged).await? {
         s.protection = v;
     }
-    if let Some(v) = section(store, settings::TWO_FACTOR, TwoFactorSettings::decode).await? {
+    if let Some(v) = section(store, settings::TWO_FACTOR, TwoFactorSettings::decode, &mut damaged).await? {
         s.two_factor = v;
     }
-    if let Some(v) = section(store, settings::PASSWORD_POLICY, LoginPasswordPolicy::decode).await? {
+    if let Some(v) = section(store, settings::PASSWORD_POLICY, LoginPasswordPolicy::decode, &mut damaged).await? {
         s.password_policy = v;
     }
     s.paused = store.setting(settings::PAUSED).await?.is_some_and(|v| v == "true");
+    s.damaged = damaged;
     Ok(s)
 }
 
@@ -149,7 +170,7 @@ impl AuthService {
             }
         };
         self.limiter.give_back(address, p.attempt_burst);
-        self.admit(&user, client, address, &settings)?;
+        self.admit(&user, client, address, &settings).await?;
 
         let two_factor = &settings.two_factor;
         if two_factor.mode == TwoFactorMode::Off || user.options.two_factor_disabled {
@@ -183,73 +204,26 @@ impl AuthService {
             _ => return Err(CoreError::SecondFactorExpired),
         };
         let Some(input) = codes::parse_code(code) else { return Err(CoreError::SecondFactorMalformed) };
+        // The attempt is counted before the code is looked at, so that requests sent at once cannot try more codes
+        // than a challenge allows.
+        if self.signin.count_challenge_attempt(&hash).await? > codes::MAX_CHALLENGE_ATTEMPTS {
+            self.signin.take_challenge(&hash).await?;
+            return Err(CoreError::SecondFactorExpired);
+        }
         let Some(user) = self.store.user(challenge.user).await? else { return Err(CoreError::SecondFactorExpired) };
-        // Checked before the code is used up, so that a login refused now (deactivated meanwhile, paused…) does
-        // not cost the user a recovery code or an authenticator step.
-        self.admit(&user, challenge.client, address, &settings)?;
+        // Checked before the code is used up, so that a login refused now (deactivated meanwhile, paused, logged on
+        // elsewhere…) does not cost the user a recovery code or an authenticator step.
+        self.admit(&user, challenge.client, address, &settings).await?;
 
-        let mut recovery_codes = Vec::new();
-        let accepted = match (challenge.kind, &input) {
-            (ChallengeKind::Totp, CodeInput::Digits(digits)) => {
-                let Some(enrolment) = self.signin.totp_enrolment(user.id).await? else {
-                    return Err(CoreError::SecondFactorExpired); // reset meanwhile
-                };
-                let secret = self.keyring.open_secret(&totp_aad(&user), &enrolment.sealed_secret)?;
-                match codes::match_totp(&secret, digits, now)? {
-                    Some(step) if self.signin.advance_totp_step(user.id, step).await? => true,
-                    Some(_) => return Err(CoreError::SecondFactorReused),
-                    None => false,
-                }
-            }
-            (ChallengeKind::Totp, CodeInput::Recovery(normalised)) => {
-                self.signin.use_recovery_code(user.id, &codes::recovery_hash(normalised)).await?
-            }
-            (ChallengeKind::TotpEnrolment, CodeInput::Digits(digits)) => {
-                let sealed = challenge.sealed_secret.as_deref().unwrap_or_default();
-                let secret = self.keyring.open_secret(&totp_aad(&user), sealed)?;
-                match codes::match_totp(&secret, digits, now)? {
-                    Some(step) => {
-                        let (shown, hashes) = codes::new_recovery_codes()?;
-                        let enrolment = TotpEnrolment {
-                            user: user.id,
-                            sealed_secret: sealed.to_vec(),
-                            last_step: step,
-                            enrolled_at: now,
-                        };
-                        if !self.signin.take_challenge(&hash).await? {
-                            return Err(CoreError::SecondFactorExpired);
-                        }
-                        self.signin.enrol_totp(&enrolment, &hashes).await?;
-                        tracing::info!(user = %user.account, "authenticator enrolled");
-                        recovery_codes = shown;
-                        true
-                    }
-                    None => false,
-                }
-            }
-            (ChallengeKind::Email, CodeInput::Digits(digits)) => {
-                let expected = challenge.code_hash.unwrap_or_default();
-                tresor_crypto::constant_time_eq(&codes::email_code_hash(&hash, digits), &expected)
-            }
-            (ChallengeKind::TotpEnrolment | ChallengeKind::Email, CodeInput::Recovery(_)) => {
-                return Err(CoreError::SecondFactorMalformed);
-            }
-        };
-        if !accepted {
-            let attempts = self.signin.count_challenge_attempt(&hash).await?;
-            if attempts >= codes::MAX_CHALLENGE_ATTEMPTS {
+        let Some(recovery_codes) = self.verify_second_factor(&challenge, &user, &input, now).await? else {
+            if self.signin.challenge(&hash).await?.is_some_and(|c| c.attempts >= codes::MAX_CHALLENGE_ATTEMPTS) {
                 self.signin.take_challenge(&hash).await?;
             }
             self.count_failure(&name_key(&user.account), Some(&user), &settings).await?;
-            return Err(CoreError::SecondFactorWrong);
-        }
-        // Single use: of two requests with the same challenge, one opens a session.
-        if challenge.kind != ChallengeKind::TotpEnrolment && !self.signin.take_challenge(&hash).await? {
-            return Err(CoreError::SecondFactorExpired);
-        }
+            return Err(CoreError::SecondFactorInvalid);
+        };
         self.limiter.give_back(address, p.attempt_burst);
         let user = self.store.user(user.id).await?.ok_or(CoreError::SecondFactorExpired)?;
-        self.admit(&user, challenge.client, address, &settings)?;
         let mut outcome = self.open_session(user, challenge.client, address, &settings).await?;
         outcome.recovery_codes = recovery_codes;
         let days = settings.two_factor.remember_device_days;
@@ -262,25 +236,114 @@ impl AuthService {
         Ok(outcome)
     }
 
+    /// Checks the code against the challenge and, when it is right, completes the challenge (once: of two
+    /// requests with the same challenge, one gets through). `Some(recovery codes)` (empty unless this enrolled an
+    /// authenticator) when the code was right, `None` when it was wrong.
+    async fn verify_second_factor(
+        &self,
+        challenge: &LoginChallenge,
+        user: &User,
+        input: &CodeInput,
+        now: Timestamp,
+    ) -> Result<Option<Vec<SecretString>>, CoreError> {
+        let hash = &challenge.token_hash;
+        let take = || async {
+            if self.signin.take_challenge(hash).await? { Ok(()) } else { Err(CoreError::SecondFactorExpired) }
+        };
+        match (challenge.kind, input) {
+            (ChallengeKind::Totp, CodeInput::Digits(digits)) => {
+                let Some(enrolment) = self.signin.totp_enrolment(user.id).await? else {
+                    return Err(CoreError::SecondFactorExpired); // reset meanwhile
+                };
+                let secret = self.keyring.open_secret(&totp_aad(user), &enrolment.sealed_secret)?;
+                match codes::match_totp(&secret, digits, now)? {
+                    Some(step) if self.signin.advance_totp_step(user.id, step).await? => {
+                        take().await.map(|()| Some(vec![]))
+                    }
+                    Some(_) => Err(CoreError::SecondFactorReused),
+                    None => Ok(None),
+                }
+            }
+            (ChallengeKind::Totp, CodeInput::Recovery(normalised)) => {
+                let code = codes::recovery_hash(normalised);
+                match self.signin.complete_with_recovery_code(hash, user.id, &code).await? {
+                    RecoveryOutcome::Used => Ok(Some(vec![])),
+                    RecoveryOutcome::WrongCode => Ok(None),
+                    RecoveryOutcome::ChallengeGone => Err(CoreError::SecondFactorExpired),
+                }
+            }
+            (ChallengeKind::TotpEnrolment, CodeInput::Digits(digits)) => {
+                let sealed = challenge.sealed_secret.as_deref().unwrap_or_default();
+                let secret = self.keyring.open_secret(&totp_aad(user), sealed)?;
+                let Some(step) = codes::match_totp(&secret, digits, now)? else { return Ok(None) };
+                take().await?;
+                let (shown, hashes) = codes::new_recovery_codes()?;
+                let enrolment =
+                    TotpEnrolment { user: user.id, sealed_secret: sealed.to_vec(), last_step: step, enrolled_at: now };
+                if !self.signin.enrol_totp(&enrolment, &hashes).await? {
+                    // Another enrolment of this account completed first; this one must not replace it.
+                    return Err(CoreError::SecondFactorExpired);
+                }
+                tracing::info!(user = %user.account, "authenticator enrolled");
+                Ok(Some(shown))
+            }
+            (ChallengeKind::Email, CodeInput::Digits(digits)) => {
+                let expected = challenge.code_hash.unwrap_or_default();
+                if !tresor_crypto::constant_time_eq(&codes::email_code_hash(hash, digits), &expected) {
+                    return Ok(None);
+                }
+                take().await.map(|()| Some(vec![]))
+            }
+            (ChallengeKind::TotpEnrolment | ChallengeKind::Email, CodeInput::Recovery(_)) => {
+                Err(CoreError::SecondFactorMalformed)
+            }
+        }
+    }
+
     /// The checks every login passes once the password is right, whatever the second factor.
-    fn admit(&self, user: &User, client: ClientKind, address: IpAddr, s: &SigninSettings) -> Result<(), CoreError> {
+    async fn admit(
+        &self,
+        user: &User,
+        client: ClientKind,
+        address: IpAddr,
+        s: &SigninSettings,
+    ) -> Result<(), CoreError> {
         if user.options.deactivated {
             return Err(CoreError::AccountDisabled);
         }
         if !address_allowed(&user.allowed_addresses, address) {
             return Err(CoreError::AddressNotAllowed(address));
         }
+        let administrator = is_administrator(user);
+        if !s.damaged.is_empty() && !administrator {
+            return Err(CoreError::SettingsDamaged(s.damaged.join(", ")));
+        }
         // The super administrator is never shut out by a client list: it is how the list is changed back.
         if !user.is_super_admin() && !s.connections.clients.contains(&client) {
             return Err(CoreError::ClientNotAllowed(client.as_str()));
         }
-        if s.paused && !is_administrator(user) {
+        if s.paused && !administrator {
             return Err(CoreError::ServerPaused);
+        }
+        if s.connections.new_connection == NewConnection::Deny {
+            let now = self.clock.now();
+            let live = self.signin.user_live_sessions(user.id, now).await?;
+            let elsewhere = live.iter().any(|l| {
+                l.address != address && s.idle_timeout().is_none_or(|limit| now.since(l.last_seen_at) <= limit)
+            });
+            if elsewhere {
+                return Err(CoreError::AlreadyLoggedOn);
+            }
         }
         Ok(())
     }
 
-    async fn count_failure(&self, key: &str, user: Option<&User>, s: &SigninSettings) -> Result<(), CoreError> {
+    pub(crate) async fn count_failure(
+        &self,
+        key: &str,
+        user: Option<&User>,
+        s: &SigninSettings,
+    ) -> Result<(), CoreError> {
         let limit = s.protection.failed_login_limit;
         let count = self.signin.record_login_failure(key, user.map(|u| u.id), limit, self.clock.now()).await?;
         if count.deactivated_now
@@ -362,7 +425,6 @@ impl AuthService {
                 return Err(CoreError::CodeNotSent);
             }
         }
-        self.purge_now_and_then(now).await;
         Ok(Challenge {
             token,
             kind: record.kind,
@@ -382,22 +444,10 @@ impl AuthService {
         s: &SigninSettings,
     ) -> Result<LoginOutcome, CoreError> {
         let now = self.clock.now();
-        match s.connections.new_connection {
-            NewConnection::AllowMultiple => {}
-            NewConnection::Deny => {
-                let live = self.signin.user_live_sessions(user.id, now).await?;
-                let elsewhere = live.iter().any(|l| {
-                    l.address != address && s.idle_timeout().is_none_or(|limit| now.since(l.last_seen_at) <= limit)
-                });
-                if elsewhere {
-                    return Err(CoreError::AlreadyLoggedOn);
-                }
-            }
-            NewConnection::CloseExisting => {
-                let closed = self.end_user_sessions(user.id, EndReason::Replaced).await?;
-                if closed > 0 {
-                    tracing::info!(user = %user.account, closed, "earlier sessions closed by a new login");
-                }
+        if s.connections.new_connection == NewConnection::CloseExisting {
+            let closed = self.end_user_sessions(user.id, EndReason::Replaced).await?;
+            if closed > 0 {
+                tracing::info!(user = %user.account, closed, "earlier sessions closed by a new login");
             }
         }
         // Maximum password age: the password must be changed before anything else.
@@ -406,7 +456,7 @@ impl AuthService {
             && s.password_policy.expired(set_at, now)
         {
             user.options.must_change_password = true;
-            self.store.update_user(&user, None).await?;
+            self.signin.require_password_change(user.id).await?;
             tracing::info!(user = %user.account, "password expired; a change is required");
         }
         let token = SessionToken::generate()?;
@@ -429,20 +479,17 @@ impl AuthService {
         Ok(LoginOutcome { token, session, user, groups, recovery_codes: Vec::new(), device_token: None })
     }
 
-    /// Deletes expired challenges and devices about once in a hundred challenges.
-    async fn purge_now_and_then(&self, now: Timestamp) {
-        if now.as_millis() % 100 == 0
-            && let Err(e) = self.signin.purge_signin(now).await
-        {
-            tracing::warn!(error = %e, "could not purge expired sign-in state");
-        }
+    /// Deletes expired challenges and trusted devices, and the failure counters of names that are no account a
+    /// day after their last failure. The server calls it every few minutes.
+    pub async fn purge_expired(&self) -> Result<(), CoreError> {
+        Ok(self.signin.purge_signin(self.clock.now()).await?)
     }
 }
 
 /// The answer to an attempt over the per-address limit, given after a pause of up to [`REFUSAL_PAUSE`]: a guessing
 /// tool waits for each answer, so every request it keeps in flight then makes at most about one attempt a second,
 /// and a flood costs the server a sleeping task instead of a busy core. A person who hits the limit barely notices.
-async fn refused_after_a_pause(wait: Duration) -> CoreError {
+pub(crate) async fn refused_after_a_pause(wait: Duration) -> CoreError {
     tokio::time::sleep(wait.min(REFUSAL_PAUSE)).await;
     CoreError::RateLimited { retry_after: wait.saturating_sub(REFUSAL_PAUSE) }
 }

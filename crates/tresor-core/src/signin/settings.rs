@@ -113,6 +113,9 @@ pub struct SigninSettings {
     pub password_policy: LoginPasswordPolicy,
     /// Seed manual, Manage → Pause: clients cannot log in or work; administrators can.
     pub paused: bool,
+    /// Stored sections that did not read (their defaults are shown): until an administrator sets them again,
+    /// only administrators can log in.
+    pub damaged: Vec<&'static str>,
 }
 
 impl SigninSettings {
@@ -129,6 +132,7 @@ impl SigninSettings {
             two_factor: TwoFactorSettings { mode: TwoFactorMode::Off, remember_device_days: 0, email_code_minutes: 10 },
             password_policy: LoginPasswordPolicy::default(),
             paused: false,
+            damaged: Vec::new(),
         }
     }
 
@@ -175,8 +179,9 @@ impl SigninSettings {
 
 const MAX_IDLE_MINUTES: u32 = 1440;
 
-/// `v1;key=value;…`, read back into a map. Values never contain `;` or `=`.
-fn encode(pairs: &[(&str, String)]) -> String {
+/// `v1;key=value;…`, read back into a map by [`decode_fields`]. Values never contain `;` or `=` (free text is
+/// hex-encoded by the caller).
+pub(crate) fn encode_fields(pairs: &[(&str, String)]) -> String {
     let mut out = String::from("v1");
     for (k, v) in pairs {
         out.push(';');
@@ -187,7 +192,7 @@ fn encode(pairs: &[(&str, String)]) -> String {
     out
 }
 
-fn decode(s: &str) -> Option<HashMap<&str, &str>> {
+pub(crate) fn decode_fields(s: &str) -> Option<HashMap<&str, &str>> {
     let mut parts = s.split(';');
     if parts.next()? != "v1" {
         return None;
@@ -210,7 +215,7 @@ fn bit(v: bool) -> String {
 impl ConnectionPolicy {
     pub(crate) fn encode(&self) -> String {
         let clients: Vec<&str> = self.clients.iter().map(|c| c.as_str()).collect();
-        encode(&[
+        encode_fields(&[
             ("credentials", bit(self.credentials)),
             ("clients", clients.join(",")),
             ("new_connection", self.new_connection.as_str().to_owned()),
@@ -218,7 +223,7 @@ impl ConnectionPolicy {
         ])
     }
     pub(crate) fn decode(s: &str) -> Option<Self> {
-        let m = decode(s)?;
+        let m = decode_fields(s)?;
         let clients = m.get("clients")?;
         let clients = if clients.is_empty() {
             Vec::new()
@@ -236,14 +241,14 @@ impl ConnectionPolicy {
 
 impl LoginProtection {
     pub(crate) fn encode(&self) -> String {
-        encode(&[
+        encode_fields(&[
             ("failed_login_limit", self.failed_login_limit.to_string()),
             ("attempts_per_minute", self.attempts_per_minute.to_string()),
             ("attempt_burst", self.attempt_burst.to_string()),
         ])
     }
     pub(crate) fn decode(s: &str) -> Option<Self> {
-        let m = decode(s)?;
+        let m = decode_fields(s)?;
         Some(Self {
             failed_login_limit: m.get("failed_login_limit")?.parse().ok()?,
             attempts_per_minute: m.get("attempts_per_minute")?.parse().ok()?,
@@ -254,14 +259,14 @@ impl LoginProtection {
 
 impl TwoFactorSettings {
     pub(crate) fn encode(&self) -> String {
-        encode(&[
+        encode_fields(&[
             ("mode", self.mode.as_str().to_owned()),
             ("remember_device_days", self.remember_device_days.to_string()),
             ("email_code_minutes", self.email_code_minutes.to_string()),
         ])
     }
     pub(crate) fn decode(s: &str) -> Option<Self> {
-        let m = decode(s)?;
+        let m = decode_fields(s)?;
         Some(Self {
             mode: TwoFactorMode::parse(m.get("mode")?)?,
             remember_device_days: m.get("remember_device_days")?.parse().ok()?,

@@ -20,6 +20,17 @@ pub struct FailureCount {
     pub deactivated_now: bool,
 }
 
+/// What [`SigninStore::complete_with_recovery_code`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecoveryOutcome {
+    /// The code is used up and the challenge completed.
+    Used,
+    /// No such unused code: nothing changed.
+    WrongCode,
+    /// The challenge was completed or dropped meanwhile: nothing changed.
+    ChallengeGone,
+}
+
 /// A user's authenticator-app enrolment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotpEnrolment {
@@ -100,14 +111,23 @@ pub trait SigninStore: Send + Sync + std::fmt::Debug + 'static {
 
     // --- authenticator apps -----------------------------------------------------------------------------------
     async fn totp_enrolment(&self, user: UserId) -> Result<Option<TotpEnrolment>, StoreError>;
-    /// Records an enrolment with its one-time recovery codes (their hashes), replacing any earlier enrolment and
-    /// its codes.
-    async fn enrol_totp(&self, enrolment: &TotpEnrolment, recovery_codes: &[[u8; 32]]) -> Result<(), StoreError>;
+    /// Records an enrolment with its one-time recovery codes (their hashes), unless the user has one already
+    /// (returns false): a second pending enrolment must not replace the authenticator the user just enrolled. A
+    /// reset ([`Self::reset_two_factor`]) makes room for a new one.
+    async fn enrol_totp(&self, enrolment: &TotpEnrolment, recovery_codes: &[[u8; 32]]) -> Result<bool, StoreError>;
     /// Accepts a code of time step `step` only if it is later than the last accepted one; atomic, so one code
     /// opens one login even when two nodes check it at the same moment.
     async fn advance_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreError>;
     /// Uses up a recovery code; false if the user has no such unused code.
     async fn use_recovery_code(&self, user: UserId, code_hash: &[u8; 32]) -> Result<bool, StoreError>;
+    /// Uses up a recovery code and completes the challenge it answers, both or neither: a wrong code leaves the
+    /// challenge for another try, and two requests at once cannot use up two codes for one login.
+    async fn complete_with_recovery_code(
+        &self,
+        challenge: &[u8; 32],
+        user: UserId,
+        code_hash: &[u8; 32],
+    ) -> Result<RecoveryOutcome, StoreError>;
     /// Unused recovery codes left.
     async fn recovery_codes_left(&self, user: UserId) -> Result<u32, StoreError>;
     /// Forgets the user's enrolment, recovery codes, trusted devices and pending challenges; returns whether there
@@ -136,6 +156,13 @@ pub trait SigninStore: Send + Sync + std::fmt::Debug + 'static {
     /// The user's sessions not ended and not past their absolute expiry at `now` (the connection policy's "already
     /// logged on").
     async fn user_live_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Forgets the devices trusted for a user (after an administrator resets the password or deactivates the
+    /// account, which a remembered device must not outlive).
+    async fn forget_trusted_devices(&self, user: UserId) -> Result<(), StoreError>;
+    /// Sets "must change password at next logon" alone (the maximum password age passed), leaving the rest of the
+    /// account as it is.
+    async fn require_password_change(&self, user: UserId) -> Result<(), StoreError>;
 
     /// Deletes expired challenges and devices.
     async fn purge_signin(&self, now: Timestamp) -> Result<(), StoreError>;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tresor_core::UserId;
 use tresor_core::session::ClientKind;
-use tresor_core::signin::store::{ChallengeKind, LoginChallenge, SigninStore, TotpEnrolment};
+use tresor_core::signin::store::{ChallengeKind, LoginChallenge, RecoveryOutcome, SigninStore, TotpEnrolment};
 
 use crate::TestDb;
 use crate::sample::{self, HASH, at};
@@ -98,7 +98,7 @@ pub async fn signin_totp_steps_advance_once_and_recovery_codes_work_once(db: Tes
     store.insert_user(&ed, HASH, &[], 10).await.unwrap();
     assert_eq!(signin.totp_enrolment(ed.id).await.unwrap(), None);
     let enrolment = TotpEnrolment { user: ed.id, sealed_secret: vec![1, 2, 3], last_step: 100, enrolled_at: at(5) };
-    signin.enrol_totp(&enrolment, &[[1; 32], [2; 32]]).await.unwrap();
+    assert!(signin.enrol_totp(&enrolment, &[[1; 32], [2; 32]]).await.unwrap());
     assert_eq!(signin.totp_enrolment(ed.id).await.unwrap(), Some(enrolment.clone()));
     assert_eq!(signin.recovery_codes_left(ed.id).await.unwrap(), 2);
 
@@ -125,12 +125,36 @@ pub async fn signin_totp_steps_advance_once_and_recovery_codes_work_once(db: Tes
     assert!(!signin.use_recovery_code(ed.id, &[9; 32]).await.unwrap());
     assert_eq!(signin.recovery_codes_left(ed.id).await.unwrap(), 1);
 
-    // Enrolling again replaces the secret and the codes.
-    let again = TotpEnrolment { sealed_secret: vec![4, 5], last_step: 7, ..enrolment };
-    signin.enrol_totp(&again, &[[3; 32]]).await.unwrap();
+    // A second enrolment does not replace the first (a pending one must not take over an enrolled authenticator);
+    // after a reset it goes in, with its own codes only.
+    let again = TotpEnrolment { sealed_secret: vec![4, 5], last_step: 7, ..enrolment.clone() };
+    assert!(!signin.enrol_totp(&again, &[[3; 32]]).await.unwrap());
+    assert_eq!(signin.totp_enrolment(ed.id).await.unwrap().map(|e| e.sealed_secret), Some(vec![1, 2, 3]));
+    assert_eq!(signin.recovery_codes_left(ed.id).await.unwrap(), 1);
+    assert!(signin.reset_two_factor(ed.id).await.unwrap());
+    assert!(signin.enrol_totp(&again, &[[3; 32]]).await.unwrap());
     assert_eq!(signin.totp_enrolment(ed.id).await.unwrap(), Some(again));
     assert!(!signin.use_recovery_code(ed.id, &[2; 32]).await.unwrap(), "old codes are gone");
     assert_eq!(signin.recovery_codes_left(ed.id).await.unwrap(), 1);
+
+    // A recovery code and the challenge it answers go together, or neither does.
+    let c = LoginChallenge {
+        kind: ChallengeKind::Totp,
+        code_hash: None,
+        sealed_secret: None,
+        ..challenge(ed.id, 40, 60_000)
+    };
+    signin.insert_challenge(&c).await.unwrap();
+    let wrong = signin.complete_with_recovery_code(&c.token_hash, ed.id, &[9; 32]).await.unwrap();
+    assert_eq!(wrong, RecoveryOutcome::WrongCode);
+    assert!(signin.challenge(&c.token_hash).await.unwrap().is_some(), "a wrong code leaves the challenge");
+    let gone = signin.complete_with_recovery_code(&[41; 32], ed.id, &[3; 32]).await.unwrap();
+    assert_eq!(gone, RecoveryOutcome::ChallengeGone);
+    assert_eq!(signin.recovery_codes_left(ed.id).await.unwrap(), 1, "no challenge, no code used");
+    let used = signin.complete_with_recovery_code(&c.token_hash, ed.id, &[3; 32]).await.unwrap();
+    assert_eq!(used, RecoveryOutcome::Used);
+    assert_eq!(signin.recovery_codes_left(ed.id).await.unwrap(), 0);
+    assert_eq!(signin.challenge(&c.token_hash).await.unwrap(), None);
 }
 
 fn challenge(user: UserId, token: u8, expires: i64) -> LoginChallenge {
@@ -198,7 +222,7 @@ pub async fn signin_reset_forgets_everything_of_that_user(db: TestDb) {
     store.insert_user(&hal, HASH, &[], 10).await.unwrap();
     for u in [&gil, &hal] {
         let e = TotpEnrolment { user: u.id, sealed_secret: vec![1], last_step: 1, enrolled_at: at(0) };
-        signin.enrol_totp(&e, &[[u8::from(u.account == "gil"); 32]]).await.unwrap();
+        assert!(signin.enrol_totp(&e, &[[u8::from(u.account == "gil"); 32]]).await.unwrap());
     }
     signin.trust_device(&[1; 32], gil.id, at(0), at(1_000_000)).await.unwrap();
     signin.trust_device(&[2; 32], hal.id, at(0), at(1_000_000)).await.unwrap();

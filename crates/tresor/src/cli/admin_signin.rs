@@ -123,7 +123,11 @@ fn settings_fields(s: &SigninSettings) -> String {
     let pp = &s.password_policy;
     let clients: Vec<String> = c.clients.iter().map(|k| k.as_str().to_owned()).collect();
     let never = |n: u32, unit: &str| if n == 0 { "never".to_owned() } else { format!("{n} {unit}") };
-    fields(vec![
+    let mut rows = Vec::new();
+    if !s.damaged.is_empty() {
+        rows.push(("Damaged (only administrators can log in; set them again)", joined(&s.damaged)));
+    }
+    rows.extend(vec![
         ("Paused", yes_no(s.paused)),
         ("Supported clients", joined(&clients)),
         ("New connection from another device", wire_name(&c.new_connection)),
@@ -152,7 +156,8 @@ fn settings_fields(s: &SigninSettings) -> String {
         ("Passwords remembered", pp.history.to_string()),
         ("Password maximum age", never(pp.max_age_days, "days")),
         ("Password minimum age", never(pp.min_age_days, "days")),
-    ])
+    ]);
+    fields(rows)
 }
 
 pub async fn mail(ctx: &Context, command: MailCommand) -> Result<()> {

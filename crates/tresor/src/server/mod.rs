@@ -49,6 +49,8 @@ pub struct RunningServer {
     pub store_engine: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The periodic purge of expired sign-in state; stopped with the server.
+    purge: JoinHandle<()>,
     /// The data directory's lock (SQLite), held until the server is dropped.
     _lock: Option<std::fs::File>,
 }
@@ -62,6 +64,13 @@ impl RunningServer {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.purge.abort();
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.purge.abort();
     }
 }
 
@@ -148,6 +157,18 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     ));
     accounts.observe(Arc::clone(&vault) as Arc<dyn tresor_core::AccountObserver>);
     let admin_password = accounts.ensure_super_admin().await?;
+    // Expired challenges and trusted devices, and the failure counters of names that are no account, go every few
+    // minutes; the task ends with the runtime.
+    let purging = Arc::clone(&auth);
+    let purge = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            if let Err(e) = purging.purge_expired().await {
+                tracing::warn!(error = %e, "could not purge expired sign-in state");
+            }
+        }
+    });
     server.record_start().await?;
 
     let mut listeners = Vec::new();
@@ -179,6 +200,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         store_engine: store.engine(),
         shutdown: Some(tx),
         task: Some(task),
+        purge,
         _lock: lock,
     })
 }
