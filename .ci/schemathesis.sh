@@ -48,8 +48,18 @@ schemathesis run "$base/api/v1/openapi.json" \
 # The vault's user routes refuse the super administrator (it cannot open databases), so they are fuzzed again as a
 # user who may do everything in one database, with that database's id in the paths.
 api() { curl -fsS --cacert "$ca" -H "authorization: Bearer $1" -H 'content-type: application/json' "${@:2}"; }
-# The first run may have disabled permissions in the server policy; the user's run starts from the defaults.
+# The first run may have disabled permissions in the server policy, paused the server and changed the sign-in
+# settings (two-factor authentication, clients, limits, password policy); the user's run starts from the defaults.
 api "$token" -X POST "$base/api/v1/admin/policy/restore" >/dev/null
+api "$token" -X POST "$base/api/v1/admin/continue" >/dev/null
+api "$token" -X PATCH -d '{
+  "connections": {"credentials": true, "clients": ["cli", "web", "api"], "new_connection": "allow_multiple",
+    "idle_minutes": 30},
+  "protection": {"failed_login_limit": 0, "attempts_per_minute": 6000, "attempt_burst": 1000},
+  "two_factor": {"mode": "off", "remember_device_days": 0, "email_code_minutes": 10},
+  "password_policy": {"min_length": 8, "require_lowercase": false, "require_uppercase": false,
+    "require_digits": false, "require_symbols": false, "min_strength": 1, "history": 0, "max_age_days": 0,
+    "min_age_days": 0}}' "$base/api/v1/admin/signin-settings" >/dev/null
 user_password="fuzz-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 api "$token" -d "{\"account\":\"fuzz\",\"password\":\"$user_password\",\"options\":{\"must_change_password\":false}}" \
   "$base/api/v1/admin/users" >/dev/null
