@@ -1,7 +1,6 @@
 //! The server itself: first start, the dashboard (seed manual, Server Manager) and health.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::accounts::service::live_sessions;
 use crate::caller::ViewServer;
@@ -32,7 +31,8 @@ pub struct ServerService {
     vault: Arc<dyn crate::vault::VaultStore>,
     clock: Arc<dyn Clock>,
     seat_limit: u64,
-    idle_timeout: Duration,
+    /// Reads the idle timeout in force, which decides who counts as connected.
+    auth: Arc<crate::auth::AuthService>,
 }
 
 impl ServerService {
@@ -41,9 +41,9 @@ impl ServerService {
         vault: Arc<dyn crate::vault::VaultStore>,
         clock: Arc<dyn Clock>,
         seat_limit: u64,
-        idle_timeout: Duration,
+        auth: Arc<crate::auth::AuthService>,
     ) -> Self {
-        Self { store, vault, clock, seat_limit, idle_timeout }
+        Self { store, vault, clock, seat_limit, auth }
     }
 
     /// Records the first start; later starts keep the original date.
@@ -62,7 +62,8 @@ impl ServerService {
             .and_then(|s| s.parse::<i64>().ok())
             .map_or(now, Timestamp::from_millis);
         let seats_used = self.store.count_seat_users().await?;
-        let sessions = live_sessions(self.store.as_ref(), now, self.idle_timeout).await?;
+        let idle = self.auth.signin_settings().await?.idle_timeout();
+        let sessions = live_sessions(self.store.as_ref(), now, idle).await?;
         let mut users: Vec<_> = sessions.iter().map(|s| s.session.user_id).collect();
         users.sort();
         users.dedup();

@@ -84,6 +84,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Writes `value` unless the key exists; returns whether it wrote.
     async fn insert_setting_if_absent(&self, key: &str, value: &str) -> Result<bool, StoreError>;
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Writes several settings in one transaction: all of them or none.
+    async fn put_settings(&self, pairs: &[(&str, String)]) -> Result<(), StoreError>;
 
     // --- users ------------------------------------------------------------------------------------------------
     /// Inserts a user with its password verifier and direct group memberships. A user of kind `User` is refused

@@ -24,13 +24,21 @@ pub(crate) async fn insert_setting_if_absent(store: &SqlStore, key: &str, value:
 }
 
 pub(crate) async fn put_setting(store: &SqlStore, key: &str, value: &str) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(key)
-    .bind(value)
-    .execute(store.pool())
-    .await
-    .map_err(store.fail(GENERIC))?;
-    Ok(())
+    put_settings(store, &[(key, value.to_owned())]).await
+}
+
+/// Writes several settings in one transaction: all or none.
+pub(crate) async fn put_settings(store: &SqlStore, pairs: &[(&str, String)]) -> Result<(), StoreError> {
+    let mut tx = store.begin_write().await?;
+    for (key, value) in pairs {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(*key)
+        .bind(value.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(store.fail(GENERIC))?;
+    }
+    tx.commit().await.map_err(store.fail(GENERIC))
 }

@@ -29,6 +29,9 @@ impl Store for SqlStore {
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         settings::put_setting(self, key, value).await
     }
+    async fn put_settings(&self, pairs: &[(&str, String)]) -> Result<(), StoreError> {
+        settings::put_settings(self, pairs).await
+    }
 
     async fn insert_user(
         &self,

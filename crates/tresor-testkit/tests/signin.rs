@@ -866,6 +866,13 @@ async fn connection_policies_apply_at_login() {
     assert_eq!(login.expect_status(200)["session"]["idle_timeout_minutes"], 7);
     let me = e.http.get("/api/v1/me", login.str("/token")).await;
     assert_eq!(me.expect_status(200)["session"]["idle_timeout_minutes"], 7);
+    // Never idle (0): sessions stay connected on the dashboard and in the session list, whatever their last request.
+    e.settings(json!({"connections": connections(&all, "allow_multiple", 0)})).await;
+    let sessions = e.http.get("/api/v1/admin/sessions", &e.token).await;
+    let listed = sessions.expect_status(200)["sessions"].as_array().unwrap().len();
+    assert!(listed >= 2, "{}", sessions.text);
+    let info = e.http.get("/api/v1/admin/info", &e.token).await;
+    assert!(info.expect_status(200)["connected_users"].as_u64().unwrap() >= 2, "{}", info.text);
     e.http.assert_shown_only_in("the password", USER_PASSWORD, &[]);
 }
 

@@ -304,7 +304,8 @@ impl AccountService {
 
     /// The connected users: live sessions that are neither expired nor idle for longer than the idle timeout.
     pub async fn live_sessions(&self, _cap: &ManageSessions) -> Result<Vec<LiveSession>, CoreError> {
-        live_sessions(self.store.as_ref(), self.clock.now(), self.auth.settings().idle_timeout).await
+        let idle = self.auth.signin_settings().await?.idle_timeout();
+        live_sessions(self.store.as_ref(), self.clock.now(), idle).await
     }
 
     /// Ends another user's session (seed manual, Users → Disconnect).
@@ -321,12 +322,12 @@ impl AccountService {
 pub(crate) async fn live_sessions(
     store: &dyn Store,
     now: crate::clock::Timestamp,
-    idle_timeout: std::time::Duration,
+    idle_timeout: Option<std::time::Duration>,
 ) -> Result<Vec<LiveSession>, CoreError> {
     let mut out = Vec::new();
     let mut names: std::collections::HashMap<UserId, String> = std::collections::HashMap::new();
     for session in store.live_sessions(now).await? {
-        if now.since(session.last_seen_at) > idle_timeout {
+        if idle_timeout.is_some_and(|limit| now.since(session.last_seen_at) > limit) {
             continue;
         }
         let account = match names.get(&session.user_id) {

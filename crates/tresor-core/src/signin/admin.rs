@@ -34,7 +34,7 @@ impl AuthService {
         crate::signin::load_settings(self.store.as_ref(), self.settings()).await
     }
 
-    /// Validates the whole result before anything is written.
+    /// Validates the whole result before anything is written, and writes the sections given in one transaction.
     pub async fn change_signin_settings(
         &self,
         cap: &ManageServer,
@@ -55,18 +55,20 @@ impl AuthService {
             next.password_policy = v;
         }
         next.validate()?;
+        let mut pairs = Vec::new();
         if connections.is_some() {
-            self.store.put_setting(settings::CONNECTIONS, &next.connections.encode()).await?;
+            pairs.push((settings::CONNECTIONS, next.connections.encode()));
         }
         if protection.is_some() {
-            self.store.put_setting(settings::PROTECTION, &next.protection.encode()).await?;
+            pairs.push((settings::PROTECTION, next.protection.encode()));
         }
         if two_factor.is_some() {
-            self.store.put_setting(settings::TWO_FACTOR, &next.two_factor.encode()).await?;
+            pairs.push((settings::TWO_FACTOR, next.two_factor.encode()));
         }
         if password_policy.is_some() {
-            self.store.put_setting(settings::PASSWORD_POLICY, &next.password_policy.encode()).await?;
+            pairs.push((settings::PASSWORD_POLICY, next.password_policy.encode()));
         }
+        self.store.put_settings(&pairs).await?;
         self.forget_signin_settings();
         tracing::info!(actor = %cap.actor(), "sign-in settings changed");
         self.settings_for_admin(cap).await

@@ -23,6 +23,12 @@ pub async fn settings_insert_if_absent(db: TestDb) {
     store.put_setting("instance", "a'b\"c").await.unwrap();
     assert_eq!(store.setting("instance").await.unwrap().as_deref(), Some("a'b\"c"));
     assert_eq!(store.setting("First_Started_At").await.unwrap(), None, "keys are exact");
+
+    // Several at once: new and existing keys alike.
+    store.put_settings(&[("instance", "b".to_owned()), ("region", "eu".to_owned())]).await.unwrap();
+    assert_eq!(store.setting("instance").await.unwrap().as_deref(), Some("b"));
+    assert_eq!(store.setting("region").await.unwrap().as_deref(), Some("eu"));
+    store.put_settings(&[]).await.unwrap();
 }
 
 pub async fn schema_newer_than_known_is_refused(db: TestDb) {

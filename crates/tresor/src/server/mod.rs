@@ -141,7 +141,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         Arc::clone(&vault_store),
         Arc::clone(&clock),
         config.seats,
-        config.auth.idle_timeout,
+        Arc::clone(&auth),
     ));
     // With SQLite this server is the store's only writer and drops what it changes, so its vault cache may keep
     // copies long; nodes sharing PostgreSQL see each other's changes within the short bound.
