@@ -9,6 +9,7 @@ pub mod auth;
 pub mod caller;
 pub mod clock;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod keyring;
 pub mod mail;
