@@ -97,6 +97,8 @@ pub enum ErrorCode {
     SecondFactorNotSent,
     /// Sending a test message failed; the message says why.
     MailFailed,
+    /// The server log cannot be written, so nothing that must be recorded (a secret) was released.
+    AuditUnavailable,
     /// The server could not complete the request; details are in its log.
     Internal,
     /// The server is not ready (starting, sealed or its store is unreachable).
@@ -144,6 +146,7 @@ impl ErrorCode {
             Self::SecondFactorUnavailable => "second_factor_unavailable",
             Self::SecondFactorNotSent => "second_factor_not_sent",
             Self::MailFailed => "mail_failed",
+            Self::AuditUnavailable => "audit_unavailable",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
         }

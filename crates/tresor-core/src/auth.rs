@@ -15,6 +15,7 @@ use std::time::Duration;
 use tresor_crypto::SecretString;
 
 use crate::accounts::{NamedRef, User};
+use crate::audit::AuditLog;
 use crate::caller::Caller;
 use crate::clock::{Clock, Timestamp};
 use crate::error::CoreError;
@@ -65,6 +66,8 @@ pub struct AuthPorts {
     pub keyring: Arc<Keyring>,
     /// Sends e-mailed codes.
     pub mailer: Arc<dyn Mailer>,
+    /// The server log, which every service records its events in.
+    pub audit: Arc<AuditLog>,
 }
 
 #[derive(Debug)]
@@ -84,6 +87,7 @@ pub struct AuthService {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) keyring: Arc<Keyring>,
     pub(crate) mailer: Arc<dyn Mailer>,
+    pub(crate) audit: Arc<AuditLog>,
     pub(crate) work: Arc<PasswordWork>,
     settings: AuthSettings,
     cache: RwLock<HashMap<[u8; 32], Arc<CachedSession>>>,
@@ -95,13 +99,14 @@ pub struct AuthService {
 
 impl AuthService {
     pub fn new(ports: AuthPorts, work: Arc<PasswordWork>, settings: AuthSettings) -> Self {
-        let AuthPorts { store, signin, clock, keyring, mailer } = ports;
+        let AuthPorts { store, signin, clock, keyring, mailer, audit } = ports;
         Self {
             store,
             signin,
             clock,
             keyring,
             mailer,
+            audit,
             work,
             settings,
             cache: RwLock::new(HashMap::new()),
@@ -112,6 +117,11 @@ impl AuthService {
 
     pub fn settings(&self) -> &AuthSettings {
         &self.settings
+    }
+
+    /// The server log. The other services take it from here, so that one log serves them all.
+    pub fn audit(&self) -> &Arc<AuditLog> {
+        &self.audit
     }
 
     pub fn password_work(&self) -> &Arc<PasswordWork> {

@@ -114,3 +114,9 @@ capability!(
     // No other role grants it: the macro adds Server Administrators (and the super administrator) to every rule.
     |_c| false
 );
+capability!(
+    /// Read and export the server log (seed manual, Roles → Event Log Reader).
+    ReadLog,
+    "the Event Log Reader or Server Administrator role",
+    |c| c.has_role(Role::EventLogReader)
+);

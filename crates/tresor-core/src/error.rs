@@ -79,6 +79,9 @@ pub enum CoreError {
     /// Sending a message failed; the text says why (never with the mail server's password).
     #[error("{0}")]
     MailFailed(String),
+    /// The server log cannot be written, so what would have to be recorded (releasing a secret) is refused.
+    #[error("the server log cannot be written at the moment; nothing was released")]
+    AuditUnavailable,
     #[error("the store is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("the master key does not belong to this store: start the server with the key file it was created with")]

@@ -5,6 +5,7 @@
 //! time. Adapters (the SQL stores, the HTTP layer) implement or call them; nothing here knows they exist.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod caller;
 pub mod clock;
@@ -27,8 +28,9 @@ pub mod vault;
 pub use accounts::{
     AccountObserver, AccountService, Group, GroupPatch, NewGroup, NewUser, Role, RoleSet, User, UserPatch,
 };
+pub use audit::AuditLog;
 pub use auth::{AuthPorts, AuthService, AuthSettings, PasswordWork};
-pub use caller::{Caller, Capability, ManageAccounts, ManageServer, ManageSessions, ViewServer};
+pub use caller::{Caller, Capability, ManageAccounts, ManageServer, ManageSessions, ReadLog, ViewServer};
 pub use clock::{Clock, SystemClock, Timestamp};
 pub use error::CoreError;
 pub use ids::{AttachmentId, DatabaseId, EntryId, FolderId, GroupId, SessionId, UserId};

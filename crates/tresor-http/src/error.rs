@@ -55,6 +55,7 @@ impl From<CoreError> for ApiError {
             CoreError::SeatLimitReached { .. } => (S::CONFLICT, ErrorCode::SeatLimitReached),
             CoreError::Conflict(_) => (S::CONFLICT, ErrorCode::Conflict),
             CoreError::Unavailable(_) => (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            CoreError::AuditUnavailable => (S::SERVICE_UNAVAILABLE, ErrorCode::AuditUnavailable),
             CoreError::RateLimited { .. } => (S::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             CoreError::ServerPaused => (S::SERVICE_UNAVAILABLE, ErrorCode::ServerPaused),
             CoreError::SettingsDamaged(_) => (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),

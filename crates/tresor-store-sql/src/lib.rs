@@ -9,6 +9,7 @@
 //! Architecture invariant: no bound value (a password verifier, a token hash) ever appears in an error message
 //! or a log line; see [`error`].
 
+mod audit;
 mod error;
 mod groups;
 mod rows;

@@ -13,6 +13,15 @@ use tresor_core::StoreError;
 use crate::Engine;
 use crate::error::{self, GENERIC};
 
+/// Migrations written in the SQL both engines read alike, shared by both engine crates instead of copied.
+pub mod portable {
+    use super::EmbeddedMigration;
+
+    /// The server log, its chain head, the workers' positions and the notifications.
+    pub const AUDIT: EmbeddedMigration =
+        EmbeddedMigration { version: 5, description: "audit", sql: include_str!("../migrations/0005_audit.sql") };
+}
+
 /// One migration compiled into the binary, usually with `include_str!`.
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedMigration {

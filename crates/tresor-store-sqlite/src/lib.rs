@@ -37,6 +37,7 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sql: include_str!("../migrations/0003_attachments.sql"),
     },
     EmbeddedMigration { version: 4, description: "signin", sql: include_str!("../migrations/0004_signin.sql") },
+    schema::portable::AUDIT,
 ];
 
 /// The embedded migrations of this engine.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 use tresor_core::accounts::SUPER_ADMIN_ACCOUNT;
+use tresor_core::audit::{AuditLog, AuditStore};
 use tresor_core::clock::ManualClock;
 use tresor_core::session::ClientKind;
 use tresor_core::signin::LoginRequest;
@@ -47,7 +48,8 @@ impl CoreAuth {
         let sql = tresor_store_sqlite::open(&dir.path().join("t.db")).await;
         let sql = Arc::new(sql.unwrap_or_else(|e| panic!("SQLite store: {e}")));
         let store: Arc<dyn Store> = sql.clone();
-        let signin: Arc<dyn SigninStore> = sql;
+        let signin: Arc<dyn SigninStore> = sql.clone();
+        let audit_store: Arc<dyn AuditStore> = sql;
         let master = MasterKey::generate().unwrap_or_else(|e| panic!("master key: {e}"));
         let keyring = Keyring::bind(master, store.as_ref()).await.unwrap_or_else(|e| panic!("keyring: {e}"));
         let clock = Arc::new(ManualClock::new(start));
@@ -66,6 +68,7 @@ impl CoreAuth {
             clock: Arc::clone(&dyn_clock),
             keyring: Arc::new(keyring),
             mailer: Arc::new(tresor_mail::SmtpMailer::new()),
+            audit: AuditLog::start(audit_store, Arc::clone(&store), Arc::clone(&dyn_clock)),
         };
         let auth = Arc::new(AuthService::new(ports, work, settings));
         let accounts = AccountService::new(Arc::clone(&store), dyn_clock, Arc::clone(&auth), 3);

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tresor_core::audit::{AuditLog, AuditStore};
 use tresor_core::signin::store::SigninStore;
 use tresor_core::vault::VaultStore;
 use tresor_core::{
@@ -120,18 +121,21 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     });
     let store: Arc<dyn Store> = Arc::clone(&sql) as Arc<dyn Store>;
     let signin: Arc<dyn SigninStore> = Arc::clone(&sql) as Arc<dyn SigninStore>;
+    let audit_store: Arc<dyn AuditStore> = Arc::clone(&sql) as Arc<dyn AuditStore>;
     let vault_store: Arc<dyn VaultStore> = sql;
     let keyring = Arc::new(Keyring::bind(master, store.as_ref()).await?);
 
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let hasher = PasswordHasher::new(config.argon2)?;
     let work = Arc::new(PasswordWork::new(hasher, config.hash_concurrency));
+    let audit = AuditLog::start(audit_store, Arc::clone(&store), Arc::clone(&clock));
     let ports = AuthPorts {
         store: Arc::clone(&store),
         signin,
         clock: Arc::clone(&clock),
         keyring: Arc::clone(&keyring),
         mailer: Arc::new(tresor_mail::SmtpMailer::new()),
+        audit,
     };
     let auth = Arc::new(AuthService::new(ports, work, config.auth.clone()));
     let accounts =
