@@ -12,6 +12,7 @@ use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tresor_core::audit::{AuditLog, AuditStore};
+use tresor_core::mail::Mailer;
 use tresor_core::signin::store::SigninStore;
 use tresor_core::vault::VaultStore;
 use tresor_core::{
@@ -52,6 +53,8 @@ pub struct RunningServer {
     task: Option<JoinHandle<()>>,
     /// The periodic purge of expired sign-in state; stopped with the server.
     purge: JoinHandle<()>,
+    /// The background workers (log files, remote syslog, notifications); stopped with the server.
+    jobs: tresor_jobs::Jobs,
     /// The data directory's lock (SQLite), held until the server is dropped.
     _lock: Option<std::fs::File>,
 }
@@ -66,6 +69,7 @@ impl RunningServer {
             let _ = task.await;
         }
         self.purge.abort();
+        self.jobs.stop();
     }
 }
 
@@ -129,13 +133,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let hasher = PasswordHasher::new(config.argon2)?;
     let work = Arc::new(PasswordWork::new(hasher, config.hash_concurrency));
     let audit = AuditLog::start(audit_store, Arc::clone(&store), Arc::clone(&clock));
+    // One mailer serves the e-mailed sign-in codes and the notifications.
+    let mailer: Arc<dyn Mailer> = Arc::new(tresor_mail::SmtpMailer::new());
     let ports = AuthPorts {
         store: Arc::clone(&store),
         signin,
         clock: Arc::clone(&clock),
         keyring: Arc::clone(&keyring),
-        mailer: Arc::new(tresor_mail::SmtpMailer::new()),
-        audit,
+        mailer: Arc::clone(&mailer),
+        audit: Arc::clone(&audit),
     };
     let auth = Arc::new(AuthService::new(ports, work, config.auth.clone()));
     let accounts =
@@ -151,6 +157,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     // copies long; nodes sharing PostgreSQL see each other's changes within the short bound.
     let cache_ttl =
         if lock.is_some() { SINGLE_WRITER_CACHE_TTL } else { tresor_core::vault::service::SHARED_CACHE_TTL };
+    let jobs = tresor_jobs::Jobs::start(
+        audit,
+        Arc::clone(&store),
+        Arc::clone(&keyring),
+        mailer,
+        tresor_jobs::JobsConfig { data_dir: config.data_dir.clone(), hostname: host_name() },
+    );
     let vault = Arc::new(VaultService::new(
         Arc::clone(&store),
         vault_store,
@@ -205,8 +218,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         shutdown: Some(tx),
         task: Some(task),
         purge,
+        jobs,
         _lock: lock,
     })
+}
+
+/// This machine's name, for the log's syslog headers.
+fn host_name() -> Option<String> {
+    let name = rustix::system::uname().nodename().to_string_lossy().into_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 /// `tresor server`: start, print the banner, serve until Ctrl-C or SIGTERM.
