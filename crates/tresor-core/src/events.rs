@@ -1,7 +1,7 @@
 //! The events of the server log and their numbers (seed manual, Event IDs), with the severity each is logged at.
 //!
 //! The manual's table is followed number for number. Events Tresor has that the table lacks take numbers the table
-//! leaves free in the same range (106–109 for sign-in, 644–645 for server management), listed last in each range
+//! leaves free in the same range (106–109 for sign-in, 644–646 for server management), listed last in each range
 //! and marked `tresor_only`. Numbers never change meaning once released.
 
 /// RFC 5424 severities the log uses.
@@ -135,6 +135,7 @@ mod table {
         manual(643, Notice, "A certificate was generated"),
         tresor(644, Warning, "An entry lock was broken by an administrator"),
         tresor(645, Notice, "The mail settings were modified"),
+        tresor(646, Error, "A notification could not be sent"),
         // 7xx: directory synchronisation.
         manual(701, Info, "The Active Directory synchronization was started"),
         manual(702, Info, "The Active Directory synchronization was stopped"),
@@ -191,7 +192,7 @@ mod tests {
     #[test]
     fn tresor_numbers_stay_in_their_ranges_and_off_the_manuals() {
         let own: Vec<u16> = EVENTS.iter().filter(|e| e.tresor_only).map(|e| e.id).collect();
-        assert_eq!(own, [106, 107, 108, 109, 644, 645]);
+        assert_eq!(own, [106, 107, 108, 109, 644, 645, 646]);
         assert_eq!(event(620).map(|e| e.description), Some("The two-factor authentication of a user was reset"));
         assert_eq!((Severity::Error.code(), Severity::Informational.code()), (3, 6));
     }

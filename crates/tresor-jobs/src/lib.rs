@@ -16,7 +16,7 @@ use tresor_core::mail::Mailer;
 use tresor_core::{AuditLog, Keyring, Store};
 
 pub use files::LogFiles;
-pub use notify::Notifier;
+pub use notify::{Notifier, NotifierStatus, Retry};
 pub use syslog::RemoteSyslog;
 
 /// What the workers need from the server.

@@ -1,9 +1,58 @@
-//! E-mail notifications (seed manual, Notifications).
+//! E-mail notifications (seed manual, Notifications): the notifier follows the server log and, for every record
+//! that triggers a notification, mails its recipients through the server's one [`Mailer`].
+//!
+//! Its position is kept in the store (`notifications`), moved after each record's mails are sent or given up, so a
+//! restart resumes where it stopped. A failed delivery is tried again with growing pauses; after the last try the
+//! failure is recorded in the log (646) and the notifier goes on. Nothing of this runs inside a request: a slow or
+//! absent mail server never slows the action that caused the event.
 
+use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use tresor_core::mail::Mailer;
-use tresor_core::{AuditLog, Keyring, Store};
+use tresor_core::audit::{AuditEvent, AuditRecord, LogCursor, LogFilter, Notification};
+use tresor_core::mail::{MailError, MailMessage, Mailer, SmtpSettings};
+use tresor_core::permissions::Memberships;
+use tresor_core::{AuditLog, GroupId, Keyring, Store, UserId};
+
+/// The worker's name for its position in the store.
+const POSITION: &str = "notifications";
+/// The event recorded when a notification's message is given up.
+const UNDELIVERED: u16 = 646;
+/// Records read at a time.
+const PAGE: u32 = 500;
+/// How often the log is read even without a wake-up: records appended by another node sharing the store do not
+/// wake this one.
+const POLL: Duration = Duration::from_secs(5);
+
+/// The pauses between the tries of one message.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    pub pauses: Vec<Duration>,
+}
+
+impl Default for Retry {
+    /// Five tries over about a minute and a half.
+    fn default() -> Self {
+        Self { pauses: [2, 5, 15, 60].map(Duration::from_secs).to_vec() }
+    }
+}
+
+/// What the notifier has done since it started, for the server's status.
+#[derive(Debug, Default)]
+pub struct NotifierStatus {
+    /// Whether the notifier has found its starting position: records appended from then on are handled.
+    pub started: std::sync::atomic::AtomicBool,
+    /// The last record read.
+    pub position: AtomicU64,
+    /// Messages delivered.
+    pub sent: AtomicU64,
+    /// Tries that failed (each is retried until the last).
+    pub failed_tries: AtomicU64,
+    /// Messages given up after the last try.
+    pub given_up: AtomicU64,
+}
 
 /// Follows the log and mails the notifications its records trigger.
 #[derive(Debug)]
@@ -12,15 +61,196 @@ pub struct Notifier {
     store: Arc<dyn Store>,
     keyring: Arc<Keyring>,
     mailer: Arc<dyn Mailer>,
+    retry: Retry,
+    status: Arc<NotifierStatus>,
 }
 
 impl Notifier {
     pub fn new(audit: Arc<AuditLog>, store: Arc<dyn Store>, keyring: Arc<Keyring>, mailer: Arc<dyn Mailer>) -> Self {
-        Self { audit, store, keyring, mailer }
+        Self { audit, store, keyring, mailer, retry: Retry::default(), status: Arc::default() }
+    }
+
+    /// Uses other pauses between tries.
+    pub fn with_retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn status(&self) -> Arc<NotifierStatus> {
+        Arc::clone(&self.status)
     }
 
     /// Runs until the task is aborted.
     pub async fn run(self) {
-        let _ = (&self.audit, &self.store, &self.keyring, &self.mailer);
+        let mut wake = self.audit.subscribe();
+        let mut position = self.start_position().await;
+        self.status.position.store(position, Ordering::Relaxed);
+        self.status.started.store(true, Ordering::Release);
+        loop {
+            match self.catch_up(position).await {
+                Ok(p) => position = p,
+                Err(e) => tracing::warn!(error = %e, "notifications: could not read the server log"),
+            }
+            // A wake-up or the poll interval, whichever comes first; a closed channel leaves the poll.
+            let _ = tokio::time::timeout(POLL, wake.changed()).await;
+        }
     }
+
+    /// Where to start: the stored position, or — on the very first start — the current end of the log, so that
+    /// history from before notifications existed is not mailed.
+    async fn start_position(&self) -> u64 {
+        let log = self.audit.store();
+        loop {
+            let stored = log.audit_cursor(POSITION).await;
+            let head = log.audit_head().await;
+            match (stored, head) {
+                (Ok(p), _) if p > 0 => return p,
+                (Ok(_), Ok(head)) => {
+                    let start = head.map_or(0, |(seq, _)| seq);
+                    if log.set_audit_cursor(POSITION, start).await.is_ok() {
+                        return start;
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "notifications: could not read the position; trying again");
+                }
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Handles every record after `position`; returns the new position.
+    async fn catch_up(&self, mut position: u64) -> Result<u64, tresor_core::StoreError> {
+        let log = self.audit.store();
+        loop {
+            let page = log.audit_page(&LogFilter::default(), LogCursor::After { after: position }, PAGE).await?;
+            if page.is_empty() {
+                return Ok(position);
+            }
+            let notifications = log.notifications().await?;
+            for record in &page {
+                for n in &notifications {
+                    if self.triggers(n, record).await {
+                        self.deliver(n, record).await;
+                    }
+                }
+                position = record.seq;
+                log.set_audit_cursor(POSITION, position).await?;
+                self.status.position.store(position, Ordering::Relaxed);
+            }
+        }
+    }
+
+    async fn triggers(&self, n: &Notification, record: &AuditRecord) -> bool {
+        if !n.needs_groups() {
+            return n.matches(record, &[]);
+        }
+        let groups = match self.actor_groups(record).await {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(error = %e, notification = n.id, "notifications: could not read the user's groups");
+                Vec::new()
+            }
+        };
+        n.matches(record, &groups)
+    }
+
+    /// The effective groups (nested ones included) of the record's user, as of now.
+    async fn actor_groups(&self, record: &AuditRecord) -> Result<Vec<GroupId>, tresor_core::StoreError> {
+        let Some(user) = record.event.user.as_ref().and_then(|u| UserId::from_str(&u.id).ok()) else {
+            return Ok(Vec::new());
+        };
+        let direct: Vec<GroupId> = self.store.user_groups(user).await?.into_iter().map(|g| g.id).collect();
+        let graph = self.store.group_graph().await?;
+        Ok(Memberships::from_graph(&graph, user, &direct).effective_groups(user).into_iter().collect())
+    }
+
+    /// Mails every recipient of `n` about `record`, each with its own tries.
+    async fn deliver(&self, n: &Notification, record: &AuditRecord) {
+        for to in &n.draft.recipients {
+            let message = MailMessage { to: to.clone(), subject: subject(record), body: body(n, record) };
+            let mut pauses = self.retry.pauses.iter();
+            let outcome = loop {
+                let error = match self.settings().await {
+                    Ok(settings) => match self.mailer.send(&settings, &message).await {
+                        Ok(()) => break Ok(()),
+                        Err(e) => e,
+                    },
+                    Err(e) => e,
+                };
+                self.status.failed_tries.fetch_add(1, Ordering::Relaxed);
+                match pauses.next() {
+                    Some(pause) => {
+                        tracing::warn!(notification = n.id, record = record.seq, error = %error,
+                            "notifications: a message was not sent; trying again in {pause:?}");
+                        tokio::time::sleep(*pause).await;
+                    }
+                    None => break Err(error),
+                }
+            };
+            match outcome {
+                Ok(()) => {
+                    self.status.sent.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(error) => {
+                    self.status.given_up.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(notification = n.id, record = record.seq, error = %error,
+                        "notifications: a message was given up after its last try");
+                    if record.event.event == UNDELIVERED {
+                        // A notification about undelivered notifications that cannot be delivered either: recording
+                        // it again would trigger it again, without end.
+                        continue;
+                    }
+                    let failed = AuditEvent::new(UNDELIVERED)
+                        .object(n.id, format!("notification {} (event {})", n.id, n.draft.event))
+                        .new_object(format!("record {}", record.seq))
+                        .reason(error.to_string());
+                    self.audit.note(failed).await;
+                }
+            }
+        }
+    }
+
+    async fn settings(&self) -> Result<SmtpSettings, MailError> {
+        let settings = SmtpSettings::load(self.store.as_ref(), &self.keyring)
+            .await
+            .map_err(|e| MailError::Config(e.to_string()))?;
+        if !settings.is_configured() {
+            return Err(MailError::Config("no outgoing mail server is set (tresor admin mail set)".into()));
+        }
+        Ok(settings)
+    }
+}
+
+fn subject(record: &AuditRecord) -> String {
+    format!("Tresor: {} (event {})", record.description, record.event.event)
+}
+
+/// The message: the notification's notes, then the record's fields (never a secret: records hold none).
+fn body(n: &Notification, record: &AuditRecord) -> String {
+    let e = &record.event;
+    let mut lines = Vec::new();
+    if !n.draft.notes.is_empty() {
+        lines.push(n.draft.notes.clone());
+        lines.push(String::new());
+    }
+    lines.push(format!("Event:       {} {}", e.event, record.description));
+    lines.push(format!("Severity:    {}", record.severity.as_str()));
+    lines.push(format!("Date/time:   {}", record.at.to_rfc3339()));
+    let fields = [
+        ("User:        ", e.user.as_ref().map(|u| u.name.clone())),
+        ("Address:     ", e.address.map(|a| a.to_string())),
+        ("Database:    ", e.database.as_ref().map(|d| d.name.clone())),
+        ("Object:      ", e.object.as_ref().map(|o| o.name.clone())),
+        ("New object:  ", e.new_object.clone()),
+        ("Reason:      ", e.reason.clone()),
+    ];
+    for (label, value) in fields {
+        if let Some(v) = value {
+            lines.push(format!("{label}{v}"));
+        }
+    }
+    lines.push(String::new());
+    lines.push(format!("Record {} of the server log. Notification {}.", record.seq, n.id));
+    lines.join("\n")
 }

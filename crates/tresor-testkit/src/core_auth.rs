@@ -29,6 +29,8 @@ pub struct CoreAuth {
     pub accounts: AccountService,
     /// The store behind the services, for a test that damages what they read.
     pub store: Arc<dyn Store>,
+    /// The keyring the services seal secrets with (the mail server's password among them).
+    pub keyring: Arc<Keyring>,
     /// The super administrator, logged in with its one-time password (its password change still pending), which
     /// holds every administrative capability.
     pub admin: Caller,
@@ -52,6 +54,7 @@ impl CoreAuth {
         let audit_store: Arc<dyn AuditStore> = sql;
         let master = MasterKey::generate().unwrap_or_else(|e| panic!("master key: {e}"));
         let keyring = Keyring::bind(master, store.as_ref()).await.unwrap_or_else(|e| panic!("keyring: {e}"));
+        let keyring = Arc::new(keyring);
         let clock = Arc::new(ManualClock::new(start));
         let settings = AuthSettings {
             session_lifetime: Duration::from_secs(8 * 3600),
@@ -66,7 +69,7 @@ impl CoreAuth {
             store: Arc::clone(&store),
             signin,
             clock: Arc::clone(&dyn_clock),
-            keyring: Arc::new(keyring),
+            keyring: Arc::clone(&keyring),
             mailer: Arc::new(tresor_mail::SmtpMailer::new()),
             audit: AuditLog::start(audit_store, Arc::clone(&store), Arc::clone(&dyn_clock)),
         };
@@ -84,6 +87,6 @@ impl CoreAuth {
         let LoginStep::Session(session) = step else { panic!("no second factor is configured yet") };
         let admin = auth.authenticate(session.token.expose_secret(), LOCAL).await;
         let admin = admin.unwrap_or_else(|e| panic!("super administrator session: {e}"));
-        CoreAuth { clock, auth, accounts, store, admin, dir }
+        CoreAuth { clock, auth, accounts, store, keyring, admin, dir }
     }
 }

@@ -38,7 +38,7 @@ struct Fixture {
 
 /// An auth service on SQLite with `alice` (e-mail `alice@example.org`) and the given sign-in settings.
 async fn fixture(change: SigninSettingsChange) -> Fixture {
-    let CoreAuth { clock, auth, accounts, store, admin, dir } =
+    let CoreAuth { clock, auth, accounts, store, admin, dir, .. } =
         CoreAuth::start(Timestamp::from_millis(START_SECS * 1000)).await;
     let new = NewUser {
         account: "alice".into(),
