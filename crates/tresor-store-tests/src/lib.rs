@@ -64,6 +64,10 @@ macro_rules! contract_suite {
             signin_totp_steps_advance_once_and_recovery_codes_work_once,
             signin_challenges_complete_once_and_devices_expire,
             signin_reset_forgets_everything_of_that_user,
+            audit_appends_extend_one_chain_with_its_head,
+            audit_concurrent_appends_never_fork_the_chain,
+            audit_filters_and_pages,
+            audit_worker_positions_and_notifications,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {

@@ -1,5 +1,6 @@
 //! The contract cases, by the part of the port they exercise. Each takes a fresh [`TestDb`](crate::TestDb).
 
+mod audit;
 mod groups;
 mod listing;
 mod server;
@@ -12,6 +13,7 @@ mod vault_entries;
 mod vault_grants;
 mod vault_tree;
 
+pub use audit::*;
 pub use groups::*;
 pub use listing::*;
 pub use server::*;
