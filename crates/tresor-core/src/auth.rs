@@ -227,6 +227,7 @@ impl AuthService {
         self.cache_write().remove(&caller.session.token_hash);
         self.store.end_session(caller.session.id, EndReason::Logout, self.clock.now()).await?;
         tracing::info!(user = %caller.user.account, session = %caller.session.id, "logout");
+        self.note_log_out(caller).await;
         Ok(())
     }
 
@@ -277,7 +278,10 @@ impl AuthService {
         }
         let hash = self.store.password_hash(caller.user.id).await?;
         if !self.work.verify(current, hash).await {
-            self.count_failure(&crate::accounts::name_key(&caller.user.account), Some(&caller.user), &settings).await?;
+            let who = crate::audit::Named::new(caller.user.id, caller.user.account.clone());
+            self.note_refused(who, caller.address, "wrong current password at a password change").await;
+            let key = crate::accounts::name_key(&caller.user.account);
+            self.count_failure(&key, Some(&caller.user), caller.address, &settings).await?;
             return Err(CoreError::InvalidCredentials);
         }
         self.limiter.give_back(caller.address, p.attempt_burst);
@@ -308,6 +312,7 @@ impl AuthService {
         self.store.set_password_hash(caller.user.id, new_hash.as_str(), false, self.clock.now()).await?;
         self.forget_user(caller.user.id);
         tracing::info!(user = %caller.user.account, "password changed");
+        self.note_own_password_changed(caller).await;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Who is asking, and what they may do: a [`Caller`] is an authenticated session; a [`Capability`] is proof,
 //! checked once here, that the caller holds the server role an operation needs. Services take capabilities as
-//! arguments, so an operation cannot be reached without its check.
+//! arguments, so an operation cannot be reached without its check; a capability also says who holds it (and from
+//! which address), so that the server log can name the actor of every administrative act.
 
 use std::net::IpAddr;
 
@@ -63,19 +64,33 @@ pub trait Capability: Sized + Send + Sync + 'static {
 macro_rules! capability {
     ($(#[$doc:meta])* $name:ident, $needs:literal, |$c:ident| $rule:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy)]
+        #[derive(Clone)]
         pub struct $name {
-            actor: UserId,
+            /// Who holds it, from where: the server log names the holder of every administrative act.
+            holder: Caller,
             /// Whether the holder is a Server Administrator (or the super administrator).
             server_admin: bool,
         }
 
         impl $name {
             pub fn actor(&self) -> UserId {
-                self.actor
+                self.holder.user_id()
+            }
+            /// The caller the capability was checked for.
+            pub fn caller(&self) -> &Caller {
+                &self.holder
             }
             pub fn is_server_admin(&self) -> bool {
                 self.server_admin
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("actor", &self.holder.user_id())
+                    .field("server_admin", &self.server_admin)
+                    .finish()
             }
         }
 
@@ -83,7 +98,7 @@ macro_rules! capability {
             const NEEDS: &'static str = $needs;
             fn grant($c: &Caller) -> Option<Self> {
                 let server_admin = $c.has_role(Role::ServerAdministrator);
-                ($rule || server_admin).then(|| $name { actor: $c.user_id(), server_admin })
+                ($rule || server_admin).then(|| $name { holder: $c.clone(), server_admin })
             }
         }
     };

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::accounts::service::live_sessions;
+use crate::audit::AuditEvent;
 use crate::caller::ViewServer;
 use crate::clock::{Clock, Timestamp};
 use crate::error::CoreError;
@@ -46,14 +47,18 @@ impl ServerService {
         Self { store, vault, clock, seat_limit, auth }
     }
 
-    /// Records the first start; later starts keep the original date.
+    /// Records the first start; later starts keep the original date. Every start is in the server log (621, "The
+    /// server was restarted"), with no user: nobody asked for it through the server.
     pub async fn record_start(&self) -> Result<(), CoreError> {
         let now = self.clock.now().as_millis().to_string();
-        self.store.insert_setting_if_absent(FIRST_STARTED_AT, &now).await?;
+        let first = self.store.insert_setting_if_absent(FIRST_STARTED_AT, &now).await?;
+        let event = AuditEvent::new(621).new_object(if first { "first start" } else { "started" });
+        self.auth.audit().note(event).await;
         Ok(())
     }
 
-    pub async fn snapshot(&self, _cap: &ViewServer) -> Result<ServerSnapshot, CoreError> {
+    /// The dashboard (627, "Information on the server was sent to the admin").
+    pub async fn snapshot(&self, cap: &ViewServer) -> Result<ServerSnapshot, CoreError> {
         let now = self.clock.now();
         let running_since = self
             .store
@@ -67,6 +72,7 @@ impl ServerService {
         let mut users: Vec<_> = sessions.iter().map(|s| s.session.user_id).collect();
         users.sort();
         users.dedup();
+        self.auth.audit().note(AuditEvent::new(627).by(cap.caller())).await;
         Ok(ServerSnapshot {
             running_since,
             seats_licensed: self.seat_limit,

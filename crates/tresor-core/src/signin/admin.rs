@@ -3,6 +3,7 @@
 
 use crate::accounts::name_key;
 use crate::accounts::service::{find_user, guard_target};
+use crate::audit::AuditEvent;
 use crate::auth::AuthService;
 use crate::caller::{ManageAccounts, ManageServer};
 use crate::error::CoreError;
@@ -56,21 +57,28 @@ impl AuthService {
         }
         next.validate()?;
         let mut pairs = Vec::new();
+        let mut sections = Vec::new();
         if connections.is_some() {
             pairs.push((settings::CONNECTIONS, next.connections.encode()));
+            sections.push("connections");
         }
         if protection.is_some() {
             pairs.push((settings::PROTECTION, next.protection.encode()));
+            sections.push("failed logins");
         }
         if two_factor.is_some() {
             pairs.push((settings::TWO_FACTOR, next.two_factor.encode()));
+            sections.push("two-factor authentication");
         }
         if password_policy.is_some() {
             pairs.push((settings::PASSWORD_POLICY, next.password_policy.encode()));
+            sections.push("password policy");
         }
         self.store.put_settings(&pairs).await?;
         self.forget_signin_settings();
         tracing::info!(actor = %cap.actor(), "sign-in settings changed");
+        let event = AuditEvent::new(617).by(cap.caller()).object("signin", "Sign-in settings");
+        self.audit.note(event.new_object(sections.join(", "))).await;
         self.settings_for_admin(cap).await
     }
 
@@ -81,6 +89,8 @@ impl AuthService {
         self.forget_signin_settings();
         if was != paused {
             tracing::warn!(actor = %cap.actor(), "server {}", if paused { "paused" } else { "continued" });
+            // Seed manual, Event IDs: 614 "The server was paused", 615 "The server was continued".
+            self.audit.note(AuditEvent::new(if paused { 614 } else { 615 }).by(cap.caller())).await;
         }
         Ok(was != paused)
     }
@@ -91,6 +101,7 @@ impl AuthService {
         guard_target(cap, &user)?;
         let forgot = self.signin.reset_two_factor(user.id).await?;
         tracing::info!(actor = %cap.actor(), user = %user.account, "second factor reset");
+        self.audit.note(AuditEvent::new(620).by(cap.caller()).object(user.id, user.account.clone())).await;
         Ok(forgot)
     }
 
@@ -131,6 +142,10 @@ impl AuthService {
         }
         next.save(self.store.as_ref(), &self.keyring).await?;
         tracing::info!(actor = %cap.actor(), "mail settings changed");
+        // The server and sender, never the password.
+        let summary = format!("{}:{} as {}", next.host, next.port, next.sender_address);
+        let event = AuditEvent::new(645).by(cap.caller()).object("mail", "Mail settings");
+        self.audit.note(event.new_object(summary)).await;
         self.mail_settings(cap).await
     }
 

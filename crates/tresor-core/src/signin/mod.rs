@@ -8,6 +8,7 @@
 //! password.
 
 pub mod admin;
+mod audit;
 pub mod codes;
 pub mod limiter;
 pub mod settings;
@@ -163,8 +164,12 @@ impl AuthService {
         let user = match user {
             Some(u) if verified => u,
             user => {
+                match &user {
+                    Some(u) => self.note_refused(audit::named(u), address, "wrong password").await,
+                    None => self.note_refused(audit::as_given(account), address, "unknown account").await,
+                }
                 if plausible {
-                    self.count_failure(&name_key(account), user.as_ref(), &settings).await?;
+                    self.count_failure(&name_key(account), user.as_ref(), address, &settings).await?;
                 }
                 return Err(CoreError::InvalidCredentials);
             }
@@ -215,11 +220,19 @@ impl AuthService {
         // elsewhere…) does not cost the user a recovery code or an authenticator step.
         self.admit(&user, challenge.client, address, &settings).await?;
 
-        let Some(recovery_codes) = self.verify_second_factor(&challenge, &user, &input, now).await? else {
+        let verified = match self.verify_second_factor(&challenge, &user, &input, now).await {
+            Err(CoreError::SecondFactorReused) => {
+                self.note_second_factor_refused(&user, address, "authenticator code used already").await;
+                return Err(CoreError::SecondFactorReused);
+            }
+            other => other?,
+        };
+        let Some(recovery_codes) = verified else {
+            self.note_second_factor_refused(&user, address, wrong_code(challenge.kind, &input)).await;
             if self.signin.challenge(&hash).await?.is_some_and(|c| c.attempts >= codes::MAX_CHALLENGE_ATTEMPTS) {
                 self.signin.take_challenge(&hash).await?;
             }
-            self.count_failure(&name_key(&user.account), Some(&user), &settings).await?;
+            self.count_failure(&name_key(&user.account), Some(&user), address, &settings).await?;
             return Err(CoreError::SecondFactorInvalid);
         };
         self.limiter.give_back(address, p.attempt_burst);
@@ -300,8 +313,23 @@ impl AuthService {
         }
     }
 
-    /// The checks every login passes once the password is right, whatever the second factor.
+    /// The checks every login passes once the password is right, whatever the second factor; a refusal is
+    /// recorded (106) with its reason.
     async fn admit(
+        &self,
+        user: &User,
+        client: ClientKind,
+        address: IpAddr,
+        s: &SigninSettings,
+    ) -> Result<(), CoreError> {
+        let admitted = self.admission(user, client, address, s).await;
+        if let Err(e) = &admitted {
+            self.note_not_admitted(user, address, e).await;
+        }
+        admitted
+    }
+
+    async fn admission(
         &self,
         user: &User,
         client: ClientKind,
@@ -338,10 +366,12 @@ impl AuthService {
         Ok(())
     }
 
+    /// Counts a failed password or code; the failure that reaches the limit deactivates the account (108).
     pub(crate) async fn count_failure(
         &self,
         key: &str,
         user: Option<&User>,
+        address: IpAddr,
         s: &SigninSettings,
     ) -> Result<(), CoreError> {
         let limit = s.protection.failed_login_limit;
@@ -351,6 +381,7 @@ impl AuthService {
         {
             self.forget_user(user.id);
             tracing::warn!(user = %user.account, failures = count.failures, "account deactivated after failed logins");
+            self.note_locked_out(user, address, count.failures).await;
         }
         Ok(())
     }
@@ -392,6 +423,7 @@ impl AuthService {
             }
             TwoFactorMode::Email => {
                 if user.profile.email.is_empty() {
+                    self.note_code_not_sent(user, address, "the account has no e-mail address").await;
                     return Err(CoreError::SecondFactorUnavailable(
                         "codes are sent by e-mail and this account has no e-mail address; ask an administrator"
                             .to_owned(),
@@ -422,6 +454,7 @@ impl AuthService {
             if let Err(e) = self.mailer.send(&smtp, &message).await {
                 let _ = self.signin.take_challenge(&token_hash).await;
                 tracing::error!(user = %user.account, error = %e, "a sign-in code could not be sent");
+                self.note_code_not_sent(user, address, audit::mail_failure(&e)).await;
                 return Err(CoreError::CodeNotSent);
             }
         }
@@ -476,6 +509,7 @@ impl AuthService {
         self.signin.clear_login_failures(&name_key(&user.account)).await?;
         let groups = self.store.user_groups(user.id).await?;
         tracing::info!(user = %user.account, session = %session.id, client = client.as_str(), %address, "login");
+        self.note_log_on(&user, client, address).await;
         Ok(LoginOutcome { token, session, user, groups, recovery_codes: Vec::new(), device_token: None })
     }
 
@@ -492,6 +526,15 @@ impl AuthService {
 pub(crate) async fn refused_after_a_pause(wait: Duration) -> CoreError {
     tokio::time::sleep(wait.min(REFUSAL_PAUSE)).await;
     CoreError::RateLimited { retry_after: wait.saturating_sub(REFUSAL_PAUSE) }
+}
+
+/// Why a second factor was refused, in the log's words.
+fn wrong_code(kind: ChallengeKind, input: &CodeInput) -> &'static str {
+    match (kind, input) {
+        (_, CodeInput::Recovery(_)) => "wrong recovery code",
+        (ChallengeKind::Email, _) => "wrong e-mailed code",
+        (ChallengeKind::Totp | ChallengeKind::TotpEnrolment, _) => "wrong authenticator code",
+    }
 }
 
 /// Binds an authenticator secret to its user.
