@@ -4,6 +4,7 @@
 use super::model::*;
 use super::service::{AccountService, GroupDetails, duplicate_group, guard_target, shorten};
 use super::would_create_cycle;
+use crate::audit::AuditEvent;
 use crate::caller::ManageAccounts;
 use crate::error::CoreError;
 use crate::ids::GroupId;
@@ -24,6 +25,8 @@ impl AccountService {
         };
         self.store.insert_group(&group).await.map_err(|e| duplicate_group(e, &group.name))?;
         tracing::info!(actor = %cap.actor(), group = %group.name, "group created");
+        let what = if group.disabled { "created; disabled" } else { "created" };
+        self.note_group(cap.caller(), &group, what.to_owned()).await;
         self.group_details(group).await
     }
 
@@ -32,9 +35,10 @@ impl AccountService {
         self.group_details(group).await
     }
 
+    /// A page of groups (626, "A list of groups was sent to the admin").
     pub async fn list_groups(
         &self,
-        _cap: &ManageAccounts,
+        cap: &ManageAccounts,
         filter: &ListFilter,
     ) -> Result<Page<GroupDetails>, CoreError> {
         let page = self.store.list_groups(filter).await?;
@@ -42,6 +46,7 @@ impl AccountService {
         for group in page.items {
             items.push(self.group_details(group).await?);
         }
+        self.note(AuditEvent::new(626).by(cap.caller())).await;
         Ok(Page { items, total: page.total })
     }
 
@@ -52,6 +57,7 @@ impl AccountService {
         patch: GroupPatch,
     ) -> Result<GroupDetails, CoreError> {
         let mut group = self.resolve_group(key).await?;
+        let before = group.clone();
         if let Some(n) = &patch.name {
             group.name = validate::name("group name", n)?;
         }
@@ -69,6 +75,7 @@ impl AccountService {
         self.auth.forget_all();
         self.groups_changed();
         tracing::info!(actor = %cap.actor(), group = %group.name, "group changed");
+        self.note_group(cap.caller(), &group, super::audit::group_changes(&before, &group)).await;
         self.group_details(group).await
     }
 
@@ -80,6 +87,7 @@ impl AccountService {
         self.auth.forget_all();
         self.groups_changed();
         tracing::info!(actor = %cap.actor(), group = %group.name, "group deleted");
+        self.note(AuditEvent::new(611).by(cap.caller()).object(group.id, group.name.clone())).await;
         Ok(())
     }
 
@@ -99,6 +107,7 @@ impl AccountService {
         self.store.add_user_to_group(group.id, user.id).await?;
         self.auth.forget_user(user.id);
         tracing::info!(actor = %cap.actor(), group = %group.name, user = %user.account, "member added");
+        self.note_group(cap.caller(), &group, format!("member added: user {}", user.account)).await;
         self.group_details(group).await
     }
 
@@ -116,6 +125,7 @@ impl AccountService {
         }
         self.auth.forget_user(user.id);
         tracing::info!(actor = %cap.actor(), group = %group.name, user = %user.account, "member removed");
+        self.note_group(cap.caller(), &group, format!("member removed: user {}", user.account)).await;
         self.group_details(group).await
     }
 
@@ -139,6 +149,7 @@ impl AccountService {
         })?;
         self.groups_changed();
         tracing::info!(actor = %cap.actor(), group = %parent.name, member = %child.name, "member group added");
+        self.note_group(cap.caller(), &parent, format!("member added: group {}", child.name)).await;
         self.group_details(parent).await
     }
 
@@ -155,6 +166,7 @@ impl AccountService {
         }
         self.groups_changed();
         tracing::info!(actor = %cap.actor(), group = %parent.name, member = %child.name, "member group removed");
+        self.note_group(cap.caller(), &parent, format!("member removed: group {}", child.name)).await;
         self.group_details(parent).await
     }
 

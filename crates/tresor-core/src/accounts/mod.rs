@@ -1,6 +1,7 @@
 //! Users, groups and server roles (seed manual: Users, User Properties, Groups, Group Properties, Roles), and the
 //! [`AccountService`] that manages them.
 
+mod audit;
 mod group_ops;
 mod groups;
 mod model;

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use tresor_crypto::SecretString;
 
 use super::model::*;
+use crate::audit::AuditEvent;
 use crate::auth::AuthService;
-use crate::caller::{ManageAccounts, ManageSessions};
+use crate::caller::{Caller, ManageAccounts, ManageSessions};
 use crate::clock::Clock;
 use crate::error::CoreError;
 use crate::ids::{GroupId, SessionId, UserId};
@@ -45,8 +46,9 @@ pub struct LiveSession {
 /// Called after the account change is stored; a failure is logged and does not undo it.
 #[async_trait::async_trait]
 pub trait AccountObserver: Send + Sync + std::fmt::Debug {
-    async fn user_created(&self, user: &User) -> Result<(), CoreError>;
-    async fn user_deleted(&self, user: &User) -> Result<(), CoreError>;
+    /// `by` is the administrator who created (or deleted) the user, for the server log.
+    async fn user_created(&self, user: &User, by: &Caller) -> Result<(), CoreError>;
+    async fn user_deleted(&self, user: &User, by: &Caller) -> Result<(), CoreError>;
     /// Groups, their enabled state or their nesting changed.
     fn groups_changed(&self) {}
     /// A user's account (its name, say) changed.
@@ -143,8 +145,9 @@ impl AccountService {
             e => e.into(),
         })?;
         tracing::info!(actor = %cap.actor(), user = %user.account, "user created");
+        self.note_user(cap.caller(), &user, super::audit::user_created(&user)).await;
         if let Some(observer) = self.observer.get()
-            && let Err(e) = observer.user_created(&user).await
+            && let Err(e) = observer.user_created(&user, cap.caller()).await
         {
             tracing::error!(user = %user.account, error = %e, "after-creation work for the user failed");
         }
@@ -156,12 +159,14 @@ impl AccountService {
         self.user_details(user).await
     }
 
-    pub async fn list_users(&self, _cap: &ManageAccounts, filter: &ListFilter) -> Result<Page<UserDetails>, CoreError> {
+    /// A page of users (625, "A list of users was sent to the admin").
+    pub async fn list_users(&self, cap: &ManageAccounts, filter: &ListFilter) -> Result<Page<UserDetails>, CoreError> {
         let page = self.store.list_users(filter).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for user in page.items {
             items.push(self.user_details(user).await?);
         }
+        self.note(AuditEvent::new(625).by(cap.caller())).await;
         Ok(Page { items, total: page.total })
     }
 
@@ -173,6 +178,7 @@ impl AccountService {
     ) -> Result<UserDetails, CoreError> {
         let mut user = self.resolve_user(key).await?;
         guard_target(cap, &user)?;
+        let before = user.clone();
         if user.is_super_admin()
             && (patch.account.is_some()
                 || patch.options.is_some()
@@ -240,6 +246,8 @@ impl AccountService {
             self.auth.forget_user(user.id);
         }
         tracing::info!(actor = %cap.actor(), user = %user.account, "user changed");
+        let changes = super::audit::user_changes(&before, &user, member_of.is_some());
+        self.note_user(cap.caller(), &user, changes).await;
         if let Some(observer) = self.observer.get() {
             observer.user_changed(&user);
         }
@@ -257,8 +265,9 @@ impl AccountService {
             return Err(CoreError::not_found(format!("user '{key}'")));
         }
         tracing::info!(actor = %cap.actor(), user = %user.account, "user deleted");
+        self.note(AuditEvent::new(610).by(cap.caller()).object(user.id, user.account.clone())).await;
         if let Some(observer) = self.observer.get()
-            && let Err(e) = observer.user_deleted(&user).await
+            && let Err(e) = observer.user_deleted(&user, cap.caller()).await
         {
             tracing::error!(user = %user.account, error = %e, "after-deletion work for the user failed");
         }
@@ -288,6 +297,12 @@ impl AccountService {
         // A device remembered under the old password must not skip the second factor for whoever holds the new one.
         self.auth.forget_trusted_devices(user.id).await?;
         tracing::info!(actor = %cap.actor(), user = %user.account, "password set by administrator");
+        let how = if must_change {
+            "set by an administrator; to be changed at next log on"
+        } else {
+            "set by an administrator"
+        };
+        self.note(AuditEvent::new(104).by(cap.caller()).object(user.id, user.account.clone()).new_object(how)).await;
         Ok(())
     }
 
@@ -308,13 +323,14 @@ impl AccountService {
         live_sessions(self.store.as_ref(), self.clock.now(), idle).await
     }
 
-    /// Ends another user's session (seed manual, Users → Disconnect).
+    /// Ends another user's session (seed manual, Users → Disconnect; 613, "A user disconnected from the server").
     pub async fn disconnect(&self, cap: &ManageSessions, id: &str) -> Result<(), CoreError> {
         let id: SessionId = id.parse().map_err(|_| CoreError::not_found(format!("session '{}'", shorten(id))))?;
         if !self.auth.end_session(id, EndReason::Disconnected).await? {
             return Err(CoreError::not_found(format!("live session '{id}'")));
         }
         tracing::info!(actor = %cap.actor(), session = %id, "session disconnected");
+        self.auth.note_disconnected(cap.caller(), id, None).await;
         Ok(())
     }
 }

@@ -93,6 +93,26 @@ impl AuditLog {
         }
     }
 
+    /// [`AuditLog::note`] for many events of one act (the entries deleted with a folder): all are queued before any
+    /// is waited for, so that they share appends instead of taking one each.
+    pub async fn note_all(&self, events: Vec<AuditEvent>) {
+        let mut waiting = Vec::with_capacity(events.len());
+        for event in events {
+            let (done, wait) = oneshot::channel();
+            let id = event.event;
+            if self.queue.send(Pending { at: self.clock.now(), event, done }).await.is_err() {
+                tracing::error!(event = id, "an event is missing from the server log: the writer has stopped");
+                continue;
+            }
+            waiting.push((id, wait));
+        }
+        for (id, wait) in waiting {
+            if !matches!(wait.await, Ok(Ok(_))) {
+                tracing::error!(event = id, "an event is missing from the server log");
+            }
+        }
+    }
+
     /// The number of the last record appended by this node, changing with every append: the workers and `tail`
     /// wait on it.
     pub fn subscribe(&self) -> watch::Receiver<u64> {

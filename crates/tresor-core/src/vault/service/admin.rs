@@ -10,8 +10,10 @@ use std::net::IpAddr;
 
 use tresor_crypto::SecretString;
 
+use super::audit::in_database;
 use super::{Focus, VaultService};
 use crate::accounts::Role;
+use crate::audit::AuditEvent;
 use crate::caller::{Caller, Capability};
 use crate::clock::Timestamp;
 use crate::error::CoreError;
@@ -20,15 +22,26 @@ use crate::permissions::{Object, Permission};
 use crate::session::EndReason;
 use crate::vault::{Database, DatabaseCipher, DatabaseListing, DatabaseSettings, database_comments, database_name};
 
-/// Proof that the caller holds the Database Administrator or Server Administrator role.
-#[derive(Debug, Clone, Copy)]
+/// Proof that the caller holds the Database Administrator or Server Administrator role; names the holder for the
+/// server log.
+#[derive(Clone)]
 pub struct ManageDatabases {
-    actor: UserId,
+    holder: Caller,
 }
 
 impl ManageDatabases {
     pub fn actor(&self) -> UserId {
-        self.actor
+        self.holder.user_id()
+    }
+    /// The caller the capability was checked for.
+    pub fn caller(&self) -> &Caller {
+        &self.holder
+    }
+}
+
+impl std::fmt::Debug for ManageDatabases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManageDatabases").field("actor", &self.actor()).finish()
     }
 }
 
@@ -36,7 +49,7 @@ impl Capability for ManageDatabases {
     const NEEDS: &'static str = "the Database Administrator or Server Administrator role";
     fn grant(caller: &Caller) -> Option<Self> {
         (caller.has_role(Role::DatabaseAdministrator) || caller.has_role(Role::ServerAdministrator))
-            .then(|| ManageDatabases { actor: caller.user_id() })
+            .then(|| ManageDatabases { holder: caller.clone() })
     }
 }
 
@@ -114,7 +127,8 @@ impl VaultService {
     }
 
     /// The database's folder tree as its administrators see it: every folder with its path, so that permissions
-    /// can be set on folders by name. Entries are not listed: their titles are entry data.
+    /// can be set on folders by name. Entries are not listed: their titles are entry data. (618, "The database was
+    /// read by the admin".)
     pub async fn admin_folders(
         &self,
         caller: &Caller,
@@ -135,17 +149,20 @@ impl VaultService {
             })
             .collect();
         folders.sort_by(|a, b| a.path.cmp(&b.path));
+        self.audit().note(in_database(618, caller, &snapshot.database).new_object("folder tree")).await;
         Ok((Database::clone(&snapshot.database), folders))
     }
 
-    /// Creates an empty database with its own data key.
+    /// Creates an empty database with its own data key (603, "A new database was installed on the server").
     pub async fn create_database(
         &self,
-        _cap: &ManageDatabases,
+        cap: &ManageDatabases,
         name: &str,
         comments: &str,
     ) -> Result<Database, CoreError> {
-        self.insert_new_database(name, comments).await
+        let database = self.insert_new_database(name, comments).await?;
+        self.audit().note(in_database(603, cap.caller(), &database)).await;
+        Ok(database)
     }
 
     pub(super) async fn insert_new_database(&self, name: &str, comments: &str) -> Result<Database, CoreError> {
@@ -172,10 +189,11 @@ impl VaultService {
         Ok(database)
     }
 
-    /// Every database with its figures, filtered by a case-insensitive part of the name.
+    /// Every database with its figures, filtered by a case-insensitive part of the name (629, "A list of
+    /// databases was sent to the admin").
     pub async fn list_databases(
         &self,
-        _cap: &ManageDatabases,
+        cap: &ManageDatabases,
         filter: Option<&str>,
     ) -> Result<Vec<(DatabaseListing, usize)>, CoreError> {
         let needle = filter.map(str::to_lowercase);
@@ -186,10 +204,11 @@ impl VaultService {
                 out.push((l, connected));
             }
         }
+        self.audit().note(AuditEvent::new(629).by(cap.caller())).await;
         Ok(out)
     }
 
-    /// Database Properties → General.
+    /// Database Properties → General (618, "The database was read by the admin").
     pub async fn database_properties(
         &self,
         caller: &Caller,
@@ -197,7 +216,9 @@ impl VaultService {
         password: Option<SecretString>,
     ) -> Result<DatabaseProperties, CoreError> {
         let admin = self.administer(caller, database, password).await?;
-        self.properties_of(&admin.database).await
+        let properties = self.properties_of(&admin.database).await?;
+        self.audit().note(in_database(618, caller, &admin.database).new_object("properties")).await;
+        Ok(properties)
     }
 
     /// A database's properties, for an administrator who has just created or assigned it.
@@ -228,7 +249,8 @@ impl VaultService {
         Ok(DatabaseProperties { listing, connections })
     }
 
-    /// Renames a database or changes its comments and Advanced settings.
+    /// Renames a database or changes its comments and Advanced settings (605, "The database properties were
+    /// modified"; a custom password set, changed or removed is 624, "The password of a database was changed").
     pub async fn update_database(
         &self,
         caller: &Caller,
@@ -239,6 +261,7 @@ impl VaultService {
         let admin = self.administer(caller, database, password).await?;
         // Written whole, so read from the store, not the cache: another node's change must not be undone.
         let mut db = self.vault.database(admin.database.id).await?.ok_or_else(|| CoreError::not_found("database"))?;
+        let before = db.clone();
         if let Some(name) = update.name {
             db.name = database_name(&name)?;
         }
@@ -271,6 +294,14 @@ impl VaultService {
             }
             other => other.into(),
         })?;
+        let (properties, password) = property_changes(&before, &db);
+        if !properties.is_empty() {
+            let event = in_database(605, caller, &db).object(db.id, before.name.clone());
+            self.audit().note(event.new_object(properties.join("; "))).await;
+        }
+        if let Some(password) = password {
+            self.audit().note(in_database(624, caller, &db).new_object(password)).await;
+        }
         self.properties_of(&db).await
     }
 
@@ -290,6 +321,7 @@ impl VaultService {
         if let Ok(mut map) = self.connections.lock() {
             map.remove(&admin.database.id);
         }
+        self.audit().note(in_database(609, caller, &admin.database)).await;
         Ok(())
     }
 
@@ -308,6 +340,35 @@ impl VaultService {
         }
         self.forget_session(session);
         self.auth.end_session(session, EndReason::Disconnected).await?;
+        let database = Some((admin.database.id, admin.database.name.as_str()));
+        self.auth.note_disconnected(caller, session, database).await;
         Ok(())
     }
+}
+
+/// What an update changed in a database's properties (by name; the name and switches with their new values), and
+/// what it did to the custom password, if anything.
+fn property_changes(before: &Database, after: &Database) -> (Vec<String>, Option<&'static str>) {
+    let mut changes = Vec::new();
+    if before.name != after.name {
+        changes.push(format!("name: {} → {}", before.name, after.name));
+    }
+    if before.comments != after.comments {
+        changes.push("comments".to_owned());
+    }
+    let on = |v: bool| if v { "on" } else { "off" };
+    let (b, a) = (&before.settings, &after.settings);
+    if b.monitor_accesses != a.monitor_accesses {
+        changes.push(format!("monitor all accesses: {}", on(a.monitor_accesses)));
+    }
+    if b.reason_required_on_delete != a.reason_required_on_delete {
+        changes.push(format!("reason for deleting: {}", on(a.reason_required_on_delete)));
+    }
+    let password = match (&b.custom_password_hash, &a.custom_password_hash) {
+        (None, Some(_)) => Some("custom password set"),
+        (Some(_), None) => Some("custom password removed"),
+        (Some(x), Some(y)) if x != y => Some("custom password changed"),
+        _ => None,
+    };
+    (changes, password)
 }

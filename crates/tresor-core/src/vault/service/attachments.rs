@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+use super::audit::{entry_label, in_database};
 use super::{Focus, VaultService, require, undecryptable};
+use crate::audit::AuditEvent;
 use crate::caller::Caller;
 use crate::clock::Timestamp;
 use crate::error::CoreError;
@@ -43,6 +45,10 @@ pub struct AttachmentUpload {
     size: u64,
     pending: Zeroizing<Vec<u8>>,
     chunks: Vec<Vec<u8>>,
+    /// The record of the upload (501), all but the document, which exists once the upload is stored.
+    record: AuditEvent,
+    /// The entry's path and the file name, which name the document in the record.
+    document: String,
 }
 
 impl std::fmt::Debug for AttachmentUpload {
@@ -132,9 +138,10 @@ impl VaultService {
     ) -> Result<AttachmentUpload, CoreError> {
         let name = attachment_name(name)?;
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
-        let (_, rights) = loaded.visible_entry(entry)?;
+        let (meta, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
         let limit = self.settings().await?.attachment_limit_bytes;
+        let document = format!("{}/{name}", entry_label(&loaded, &meta));
         let id = AttachmentId::random();
         let sealed_name = loaded.snapshot.cipher.seal_attachment_name(entry, id, &name)?;
         Ok(AttachmentUpload {
@@ -148,10 +155,13 @@ impl VaultService {
             size: 0,
             pending: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
             chunks: Vec::new(),
+            record: in_database(501, caller, &loaded.snapshot.database),
+            document,
         })
     }
 
-    /// Seals the last chunk and stores the attachment with all its chunks at once.
+    /// Seals the last chunk and stores the attachment with all its chunks at once (501, "The content of a document
+    /// was received by a user": see [`crate::events`] on reading it as received from the user).
     pub async fn finish_upload(&self, mut upload: AttachmentUpload) -> Result<AttachmentInfo, CoreError> {
         upload.seal_pending(true)?;
         let meta = self
@@ -167,7 +177,10 @@ impl VaultService {
                 at: self.clock.now(),
             })
             .await?;
-        self.attachment_info(&upload.cipher, &meta).await
+        let info = self.attachment_info(&upload.cipher, &meta).await?;
+        let record = upload.record.object(meta.id, upload.document);
+        self.audit().note(record.new_object(format!("{} bytes", meta.size))).await;
+        Ok(info)
     }
 
     /// The attachments of an entry the caller can see.
@@ -186,7 +199,9 @@ impl VaultService {
         Ok(out)
     }
 
-    /// Opens an attachment of an entry the caller can see, for streaming.
+    /// Opens an attachment of an entry the caller can see, for streaming (502, "The content of a document was sent
+    /// to a user"). When the database monitors accesses, the access (305) is recorded first, and without that
+    /// record nothing of the file is handed out.
     pub async fn download(
         &self,
         caller: &Caller,
@@ -195,13 +210,20 @@ impl VaultService {
         id: AttachmentId,
     ) -> Result<AttachmentDownload, CoreError> {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
-        loaded.visible_entry(entry)?;
+        let (entry_meta, _) = loaded.visible_entry(entry)?;
         let meta = self
             .vault
             .attachment(loaded.snapshot.database.id, entry, id)
             .await?
             .ok_or_else(|| CoreError::not_found("attachment"))?;
         let info = self.attachment_info(&loaded.snapshot.cipher, &meta).await?;
+        let path = entry_label(&loaded, &entry_meta);
+        let db = &loaded.snapshot.database;
+        if db.settings.monitor_accesses {
+            let access = in_database(305, caller, db).object(entry, path.clone());
+            self.audit().record(access.new_object(format!("document {}", info.name))).await?;
+        }
+        self.audit().note(in_database(502, caller, db).object(id, format!("{path}/{}", info.name))).await;
         Ok(AttachmentDownload {
             info,
             vault: Arc::clone(&self.vault),
@@ -221,11 +243,18 @@ impl VaultService {
         id: AttachmentId,
     ) -> Result<(), CoreError> {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
-        let (_, rights) = loaded.visible_entry(entry)?;
+        let (entry_meta, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
-        if !self.vault.delete_attachment(loaded.snapshot.database.id, entry, id).await? {
+        let db = &loaded.snapshot.database;
+        let name = match self.vault.attachment(db.id, entry, id).await? {
+            Some(meta) => document_name(&loaded.snapshot.cipher, &meta),
+            None => return Err(CoreError::not_found("attachment")),
+        };
+        if !self.vault.delete_attachment(db.id, entry, id).await? {
             return Err(CoreError::not_found("attachment"));
         }
+        let document = format!("{}/{name}", entry_label(&loaded, &entry_meta));
+        self.audit().note(in_database(503, caller, db).object(id, document)).await;
         Ok(())
     }
 
@@ -245,6 +274,13 @@ impl VaultService {
             created_at: meta.created_at,
         })
     }
+}
+
+/// An attachment's name for the log; one that does not open is named by its id.
+fn document_name(cipher: &DatabaseCipher, meta: &AttachmentMeta) -> String {
+    cipher
+        .open_attachment_name(meta.entry, meta.id, &meta.sealed_name)
+        .unwrap_or_else(|_| format!("(document {})", meta.id))
 }
 
 /// A file name: 1–255 characters, no control characters, no path separators.

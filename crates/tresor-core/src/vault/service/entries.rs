@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use tresor_crypto::SecretString;
 
+use super::audit::{changed_fields, entry_label, entry_path, in_database};
 use super::{EntryReader, Focus, Loaded, VaultService, require, undecryptable};
 use crate::caller::Caller;
 use crate::clock::Timestamp;
@@ -207,8 +208,15 @@ fn wipe_and_put<T: zeroize::Zeroize>(slot: &mut T, value: Option<T>) {
 }
 
 impl VaultService {
-    /// Opens the current version of one entry the caller can see.
+    /// Opens the current version of one entry the caller can see (305 when the database monitors accesses).
     pub async fn entry(&self, caller: &Caller, database: &str, entry: EntryId) -> Result<OpenedEntry, CoreError> {
+        let opened = self.open_current(caller, database, entry).await?;
+        self.accessed(caller, &opened, None).await?;
+        Ok(opened)
+    }
+
+    /// The current version of an entry the caller can see, opened, without recording an access.
+    async fn open_current(&self, caller: &Caller, database: &str, entry: EntryId) -> Result<OpenedEntry, CoreError> {
         let mut loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, rights) = loaded.visible_entry(entry)?;
         let version = loaded.current.take().ok_or_else(|| CoreError::not_found("entry"))?;
@@ -232,7 +240,7 @@ impl VaultService {
         if folder.is_some() {
             loaded.container(folder)?;
         }
-        self.record_connection(caller, loaded.snapshot.database.id);
+        self.note_opened(caller, &loaded.snapshot.database).await;
         let in_scope = |f: Option<FolderId>| if recursive { loaded.is_inside(f, folder) } else { f == folder };
         let visible: Vec<EntryId> = loaded
             .resolver()
@@ -276,7 +284,10 @@ impl VaultService {
         let meta = meta?;
         let info = VersionInfo { version: meta.version, author: caller.user_id(), created_at: now };
         let rights = self.rights_after_write(caller, &loaded.snapshot.database, meta).await?;
-        self.opened(&loaded, meta, info, input.body, rights).await
+        let opened = self.opened(&loaded, meta, info, input.body, rights).await?;
+        let path = entry_path(&opened.folder_path, &opened.body.title);
+        self.audit().note(in_database(304, caller, &loaded.snapshot.database).object(id, path)).await;
+        Ok(opened)
     }
 
     /// Changes an entry the caller may modify: a new version from the current one with `change` applied.
@@ -301,11 +312,12 @@ impl VaultService {
             return Err(stale(meta.version));
         }
         let mut body = open_body(&loaded, &meta, current.version, &current.ciphertext)?;
+        let changed = changed_fields(&change).join(", ");
         change.apply(&mut body)?;
-        self.write_version(caller, &loaded, meta, body, rights).await
+        self.write_version(caller, &loaded, meta, body, rights, changed).await
     }
 
-    /// Writes `body` as the version after `meta.version`.
+    /// Writes `body` as the version after `meta.version` (303; `what` says what the new version changed).
     async fn write_version(
         &self,
         caller: &Caller,
@@ -313,6 +325,7 @@ impl VaultService {
         meta: EntryMeta,
         body: EntryBody,
         rights: PermissionSet,
+        what: String,
     ) -> Result<OpenedEntry, CoreError> {
         let next = meta.version.checked_add(1).ok_or_else(|| CoreError::Conflict("too many versions".into()))?;
         let ciphertext = loaded.snapshot.cipher.seal_entry(meta.id, next, &body)?;
@@ -330,7 +343,11 @@ impl VaultService {
         self.entry_changed(meta.id);
         let meta = written?;
         let info = VersionInfo { version: meta.version, author: caller.user_id(), created_at: now };
-        self.opened(loaded, meta, info, body, rights).await
+        let opened = self.opened(loaded, meta, info, body, rights).await?;
+        let path = entry_path(&opened.folder_path, &opened.body.title);
+        let event = in_database(303, caller, &loaded.snapshot.database).object(meta.id, path);
+        self.audit().note(event.new_object(format!("version {}: {what}", meta.version))).await;
+        Ok(opened)
     }
 
     /// Deletes an entry (with its history and attachments). When the database asks for a reason (Database
@@ -343,7 +360,7 @@ impl VaultService {
         reason: Option<&str>,
     ) -> Result<(), CoreError> {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
-        let (_, rights) = loaded.visible_entry(entry)?;
+        let (meta, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Delete, "this entry")?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if loaded.snapshot.database.settings.reason_required_on_delete && reason.is_none() {
@@ -362,6 +379,8 @@ impl VaultService {
         if !deleted? {
             return Err(CoreError::not_found("entry"));
         }
+        let event = in_database(306, caller, &loaded.snapshot.database).object(entry, entry_label(&loaded, &meta));
+        self.audit().note(event.maybe_reason(reason)).await;
         Ok(())
     }
 
@@ -385,7 +404,11 @@ impl VaultService {
         self.entry_changed(entry);
         self.placement_changed(loaded.snapshot.database.id);
         moved?;
-        match self.entry(caller, &loaded.snapshot.database.id.to_string(), entry).await {
+        let from = entry_path(&loaded.folder_path(meta.folder), &body.title);
+        let to = entry_path(&loaded.folder_path(folder), &body.title);
+        let event = in_database(307, caller, &loaded.snapshot.database).object(entry, from);
+        self.audit().note(event.new_object(to)).await;
+        match self.open_current(caller, &loaded.snapshot.database.id.to_string(), entry).await {
             // Moved where the caller cannot see it (add there, but not read): the move stands, and the answer is
             // the entry the caller just had, in its new place, with no rights left on it.
             Err(CoreError::NotFound { .. }) => {
@@ -443,7 +466,9 @@ impl VaultService {
             .ok_or_else(|| CoreError::not_found("version"))?;
         let body = open_body(&loaded, &meta, stored.version, &stored.ciphertext)?;
         let info = VersionInfo { version: stored.version, author: stored.author, created_at: stored.created_at };
-        self.opened(&loaded, meta, info, body, rights).await
+        let opened = self.opened(&loaded, meta, info, body, rights).await?;
+        self.accessed(caller, &opened, Some(format!("version {}", stored.version))).await?;
+        Ok(opened)
     }
 
     /// Makes an old version's contents current again, as a new version (history is never rewritten).
@@ -463,7 +488,7 @@ impl VaultService {
             .await?
             .ok_or_else(|| CoreError::not_found("version"))?;
         let body = open_body(&loaded, &meta, stored.version, &stored.ciphertext)?;
-        self.write_version(caller, &loaded, meta, body, rights).await
+        self.write_version(caller, &loaded, meta, body, rights, format!("restored from version {version}")).await
     }
 
     /// The entry's current TOTP code and the seconds it stays valid.
@@ -473,7 +498,7 @@ impl VaultService {
         database: &str,
         entry: EntryId,
     ) -> Result<(SecretString, u32, u32), CoreError> {
-        let opened = self.entry(caller, database, entry).await?;
+        let opened = self.open_current(caller, database, entry).await?;
         let totp = opened.body.totp.as_ref().ok_or_else(|| CoreError::not_found("TOTP secret on this entry"))?;
         let key = tresor_crypto::totp::base32_decode(totp.expose_secret())
             .ok_or_else(|| CoreError::Undecryptable("the stored TOTP secret is not base32".into()))?;
@@ -484,6 +509,7 @@ impl VaultService {
         };
         let secs = u64::try_from(self.clock.now().as_millis() / 1000).unwrap_or(0);
         let (code, remaining) = tresor_crypto::totp::totp(&key, secs, totp.period_secs, u32::from(totp.digits), hash)?;
+        self.accessed(caller, &opened, Some("TOTP code".to_owned())).await?;
         Ok((SecretString::new(code.to_string()), totp.period_secs, remaining))
     }
 

@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
+use super::audit::{damaged, entry_path, in_database};
+use super::entries::open_entries;
 use super::{Focus, VaultService, require};
+use crate::audit::AuditEvent;
 use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::FolderId;
@@ -41,8 +44,19 @@ pub struct FolderChange {
 }
 
 impl VaultService {
-    /// The databases the caller can open, with the caller's rights on each, by name.
+    /// The databases the caller can open, with the caller's rights on each, by name (103, "A list of available
+    /// databases was sent").
     pub async fn my_databases(&self, caller: &Caller) -> Result<Vec<(Database, PermissionSet)>, CoreError> {
+        let list = self.openable_databases(caller).await?;
+        self.audit().note(AuditEvent::new(103).by(caller)).await;
+        Ok(list)
+    }
+
+    /// The databases the caller can open, with the caller's rights on each.
+    pub(super) async fn openable_databases(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<(Database, PermissionSet)>, CoreError> {
         let caller = caller.as_client()?;
         // Who the caller is does not change from one database to the next.
         let memberships = self.caller_memberships(caller).await?;
@@ -65,7 +79,7 @@ impl VaultService {
     pub async fn open_database(&self, caller: &Caller, database: &str) -> Result<OpenedDatabase, CoreError> {
         let loaded = self.load(caller, database, Focus::Whole).await?;
         // "Last access" in the listing: written when a session opens the database, not on every request.
-        if self.record_connection(caller, loaded.snapshot.database.id) {
+        if self.note_opened(caller, &loaded.snapshot.database).await {
             self.vault.touch_database(loaded.snapshot.database.id, self.clock.now()).await?;
         }
         let resolver = loaded.resolver();
@@ -105,7 +119,10 @@ impl VaultService {
         let folder =
             Folder { id, database: loaded.snapshot.database.id, parent, sealed_name, created_at: now, updated_at: now };
         self.writing_database(loaded.snapshot.database.id, self.vault.insert_folder(&folder)).await?;
-        self.folder_view(caller, &loaded.snapshot.database, id).await
+        let view = self.folder_view(caller, &loaded.snapshot.database, id).await?;
+        let event = in_database(404, caller, &loaded.snapshot.database).object(id, view.path.clone());
+        self.audit().note(event).await;
+        Ok(view)
     }
 
     /// Renames and/or moves a folder.
@@ -136,7 +153,11 @@ impl VaultService {
             Ok(())
         })
         .await?;
-        self.folder_view(caller, &loaded.snapshot.database, folder).await
+        let view = self.folder_view(caller, &loaded.snapshot.database, folder).await?;
+        let event =
+            in_database(403, caller, &loaded.snapshot.database).object(folder, loaded.folder_path(Some(folder)));
+        self.audit().note(event.new_object(view.path.clone())).await;
+        Ok(view)
     }
 
     /// Deletes a folder; a non-empty one only when `recursive`, and only if the caller may delete everything in
@@ -172,6 +193,7 @@ impl VaultService {
         } else {
             None
         };
+        let records = self.deleted_records(caller, &loaded, folder, contents.as_ref()).await?;
         let deleted = self.writing_database(
             loaded.snapshot.database.id,
             self.vault.delete_folder(loaded.snapshot.database.id, folder, contents.as_ref()),
@@ -179,7 +201,36 @@ impl VaultService {
         if !deleted.await? {
             return Err(CoreError::not_found("folder"));
         }
+        self.audit().note_all(records).await;
         Ok(())
+    }
+
+    /// The records of a folder's deletion, made before it: 405 for the folder, and for what goes with it 405 for
+    /// each folder and 306 for each entry, their reason naming the folder.
+    async fn deleted_records(
+        &self,
+        caller: &Caller,
+        loaded: &super::Loaded,
+        folder: FolderId,
+        contents: Option<&FolderContents>,
+    ) -> Result<Vec<AuditEvent>, CoreError> {
+        let db = &loaded.snapshot.database;
+        let path = loaded.folder_path(Some(folder));
+        let mut records = vec![in_database(405, caller, db).object(folder, path.clone())];
+        let Some(contents) = contents else { return Ok(records) };
+        let with = format!("deleted with the folder {path}");
+        for f in &contents.folders {
+            records.push(in_database(405, caller, db).object(*f, loaded.folder_path(Some(*f))).reason(with.clone()));
+        }
+        let entries: Vec<crate::ids::EntryId> = contents.entries.iter().copied().collect();
+        for (meta, body) in open_entries(&self.reader, loaded, &entries).await? {
+            let label = match body {
+                Some(body) => entry_path(&loaded.folder_path(meta.folder), &body.title),
+                None => damaged(meta.id),
+            };
+            records.push(in_database(306, caller, db).object(meta.id, label).reason(with.clone()));
+        }
+        Ok(records)
     }
 
     async fn folder_view(&self, caller: &Caller, database: &Database, id: FolderId) -> Result<FolderView, CoreError> {

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use tresor_crypto::SecretString;
 
+use super::audit::in_database;
 use super::{Loaded, VaultService};
+use crate::audit::AuditEvent;
 use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::{EntryId, FolderId, GroupId, UserId};
@@ -61,7 +63,7 @@ pub struct RightsReport {
 }
 
 impl VaultService {
-    /// Every grant of the database, with names.
+    /// Every grant of the database, with names (618, "The database was read by the admin").
     pub async fn list_grants(
         &self,
         caller: &Caller,
@@ -86,11 +88,13 @@ impl VaultService {
             let object_name = object_name(&loaded, grant.object);
             out.push(GrantRecord { grant, subject_name, object_name });
         }
+        self.audit().note(in_database(618, caller, &db).new_object("permissions")).await;
         Ok((db, out))
     }
 
     /// Sets grants (Undefined removes one). With `dry_run`, nothing is stored; either way the answer is whose
-    /// effective rights change, on which object, and how.
+    /// effective rights change, on which object, and how. Stored grants are recorded per user or group: 623 ("A
+    /// user or group was added to a database") for those set, 622 ("A permission was deleted") for those removed.
     pub async fn put_grants(
         &self,
         caller: &Caller,
@@ -105,11 +109,10 @@ impl VaultService {
             return Err(CoreError::Validation("give at least one grant".to_owned()));
         }
         let mut grants = Vec::with_capacity(changes.len());
+        let mut names: HashMap<Subject, String> = HashMap::new();
         for c in changes {
-            let subject = match &c.subject {
-                SubjectKey::User(u) => Subject::User(self.find_user(u).await?.id),
-                SubjectKey::Group(g) => Subject::Group(self.find_group(g).await?.0),
-            };
+            let (subject, name) = self.subject(&c.subject).await?;
+            names.insert(subject, name);
             grants.push(Grant {
                 object: c.object.in_database(&db),
                 subject,
@@ -125,8 +128,25 @@ impl VaultService {
         let diffs = self.rights_diff(&db, &before, &after, &grants).await?;
         if !dry_run {
             self.store_grants(&db, &grants).await?;
+            let snapshot = self.snapshot_of(db.clone()).await?;
+            let records = grant_records(caller, &db, &grants, &names, |o| grant_object(&snapshot.paths, o));
+            self.audit().note_all(records).await;
         }
         Ok(diffs)
+    }
+
+    /// The user or group a key names, with its name.
+    async fn subject(&self, key: &SubjectKey) -> Result<(Subject, String), CoreError> {
+        Ok(match key {
+            SubjectKey::User(u) => {
+                let user = self.find_user(u).await?;
+                (Subject::User(user.id), user.account)
+            }
+            SubjectKey::Group(g) => {
+                let (id, name) = self.find_group(g).await?;
+                (Subject::Group(id), name)
+            }
+        })
     }
 
     /// Validates grants against the database's objects and stores them.
@@ -168,15 +188,14 @@ impl VaultService {
         subject: SubjectKey,
     ) -> Result<u64, CoreError> {
         let admin = self.administer(caller, database, password).await?;
-        let subject = match &subject {
-            SubjectKey::User(u) => Subject::User(self.find_user(u).await?.id),
-            SubjectKey::Group(g) => Subject::Group(self.find_group(g).await?.0),
-        };
+        let (subject, name) = self.subject(&subject).await?;
         let db = admin.database.id;
         let removed = self.writing_database(db, self.vault.revoke_subject(db, subject)).await?;
         if removed == 0 {
             return Err(CoreError::not_found("grants of that user or group in this database"));
         }
+        let event = in_database(622, caller, &admin.database).object(subject_id(subject), name);
+        self.audit().note(event.new_object(format!("all {removed} permissions removed"))).await;
         Ok(removed)
     }
 
@@ -200,6 +219,8 @@ impl VaultService {
         let resolver = loaded.resolver();
         let explanations: Vec<Explanation> =
             Permission::ALL.into_iter().filter_map(|p| resolver.explain(object, p)).collect();
+        let what = format!("effective rights of {}", user.account);
+        self.audit().note(in_database(618, caller, &loaded.snapshot.database).new_object(what)).await;
         Ok(RightsReport {
             user: user.id,
             account: user.account,
@@ -301,6 +322,54 @@ fn object_name(loaded: &Loaded, object: Object) -> Option<String> {
     match object {
         Object::Folder(f) => Some(loaded.folder_path(Some(f))),
         Object::Database(_) | Object::Entry(_) => None,
+    }
+}
+
+/// One record per user or group and kind of change: 623 for the grants set (Allow, Deny), 622 for those removed
+/// (Undefined), each listing `permission setting on object`.
+pub(super) fn grant_records(
+    caller: &Caller,
+    db: &Database,
+    grants: &[Grant],
+    names: &HashMap<Subject, String>,
+    object: impl Fn(Object) -> String,
+) -> Vec<AuditEvent> {
+    let mut by_subject: BTreeMap<(Subject, bool), Vec<String>> = BTreeMap::new();
+    for g in grants {
+        let removed = g.setting == crate::permissions::Setting::Undefined;
+        let line = if removed {
+            format!("{} on {}", g.permission, object(g.object))
+        } else {
+            format!("{} {} on {}", g.permission, g.setting, object(g.object))
+        };
+        by_subject.entry((g.subject, removed)).or_default().push(line);
+    }
+    by_subject
+        .into_iter()
+        .map(|((subject, removed), lines)| {
+            let name = names.get(&subject).cloned().unwrap_or_else(|| subject.to_string());
+            in_database(if removed { 622 } else { 623 }, caller, db)
+                .object(subject_id(subject), name)
+                .new_object(lines.join("; "))
+        })
+        .collect()
+}
+
+/// A grant's object in a record: the database, a folder's path, or an entry's id (titles are entry data, which
+/// permissions administrators need not see).
+fn grant_object(paths: &HashMap<FolderId, String>, object: Object) -> String {
+    match object {
+        Object::Database(_) => "the database".to_owned(),
+        Object::Folder(f) => format!("folder {}", paths.get(&f).map_or("?", String::as_str)),
+        Object::Entry(e) => format!("entry {e}"),
+    }
+}
+
+/// A user's or group's id as records name it.
+fn subject_id(subject: Subject) -> String {
+    match subject {
+        Subject::User(u) => u.to_string(),
+        Subject::Group(g) => g.to_string(),
     }
 }
 

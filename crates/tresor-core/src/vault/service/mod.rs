@@ -8,6 +8,7 @@
 
 mod admin;
 mod attachments;
+mod audit;
 mod cache;
 pub use cache::SHARED_CACHE_TTL;
 mod entries;

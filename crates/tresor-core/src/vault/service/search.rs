@@ -41,7 +41,7 @@ impl VaultService {
         }
         let databases: Vec<DatabaseId> = match database {
             Some(key) => vec![self.load(caller, key, Focus::Folders).await?.snapshot.database.id],
-            None => self.my_databases(caller).await?.into_iter().map(|(d, _)| d.id).collect(),
+            None => self.openable_databases(caller).await?.into_iter().map(|(d, _)| d.id).collect(),
         };
         let mut matches = Vec::new();
         for id in databases {

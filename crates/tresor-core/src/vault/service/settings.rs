@@ -3,11 +3,14 @@
 
 use super::VaultService;
 use super::admin::ManageDatabases;
+use super::audit::in_database;
+use super::grants::grant_records;
 use crate::accounts::User;
 use crate::accounts::service::{find_group, find_user};
+use crate::audit::AuditEvent;
 use crate::caller::Caller;
 use crate::error::CoreError;
-use crate::ids::{DatabaseId, GroupId, UserId};
+use crate::ids::{DatabaseId, GroupId};
 use crate::permissions::{Grant, Object, Permission, PolicyState, ServerPolicy, Setting, Subject};
 use crate::vault::generator::{self, GenerateRequest, PasswordPolicy};
 use crate::vault::{Database, EntryType};
@@ -95,10 +98,11 @@ impl VaultService {
         })
     }
 
-    /// Changes the settings given and keeps the others (Server Administrators and Database Administrators).
+    /// Changes the settings given and keeps the others (Server Administrators and Database Administrators; 617,
+    /// "The server options were modified").
     pub async fn change_settings(
         &self,
-        _cap: &ManageDatabases,
+        cap: &ManageDatabases,
         change: VaultSettingsChange,
     ) -> Result<VaultSettings, CoreError> {
         let current = self.settings().await?;
@@ -122,6 +126,23 @@ impl VaultService {
         self.store.put_setting(DELETE_PRIVATE_WITH_USER, &s.delete_private_database_with_user.to_string()).await?;
         self.store.put_setting(ATTACHMENT_LIMIT, &s.attachment_limit_bytes.to_string()).await?;
         self.store.put_setting(PASSWORD_POLICY, &s.password_policy.encode()).await?;
+        let changed = [
+            (
+                "private databases for new users",
+                s.private_database_for_new_users != current.private_database_for_new_users,
+            ),
+            (
+                "delete private databases with users",
+                s.delete_private_database_with_user != current.delete_private_database_with_user,
+            ),
+            ("attachment limit", s.attachment_limit_bytes != current.attachment_limit_bytes),
+            ("password policy", s.password_policy != current.password_policy),
+        ];
+        let what: Vec<&str> = changed.into_iter().filter(|(_, c)| *c).map(|(name, _)| name).collect();
+        let event = AuditEvent::new(617).by(cap.caller()).object("vault", "Vault settings");
+        self.audit()
+            .note(event.new_object(if what.is_empty() { "no change".to_owned() } else { what.join(", ") }))
+            .await;
         self.settings().await
     }
 
@@ -163,8 +184,15 @@ impl VaultService {
         Err(CoreError::Forbidden(format!("the server policy does not allow {kind} entries")))
     }
 
-    /// The server policy: the fourteen permissions and the allowed entry types.
-    pub async fn server_policy(&self, _cap: &ManageDatabases) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
+    /// The server policy: the fourteen permissions and the allowed entry types (631, "The server policies were
+    /// sent to the admin").
+    pub async fn server_policy(&self, cap: &ManageDatabases) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
+        let policy = self.stored_server_policy().await?;
+        self.audit().note(AuditEvent::new(631).by(cap.caller())).await;
+        Ok(policy)
+    }
+
+    async fn stored_server_policy(&self) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
         Ok((self.vault.server_policy().await?, self.allowed_entry_types().await?))
     }
 
@@ -180,15 +208,21 @@ impl VaultService {
         for (permission, state) in changes {
             policy.set(*permission, *state).map_err(|e| CoreError::Validation(e.to_string()))?;
         }
-        self.store_server_policy(cap, &policy, types).await
+        let mut what: Vec<String> = changes.iter().map(|(p, state)| format!("{p}: {state:?}")).collect();
+        if let Some(types) = types {
+            what.push(format!("entry types: {}", types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")));
+        }
+        self.store_server_policy(cap, &policy, types, what.join("; ")).await
     }
 
-    /// Stores the server policy; `types` (when given) replaces the allowed entry types.
+    /// Stores the server policy; `types` (when given) replaces the allowed entry types. Recorded as 604 ("The
+    /// default server policies were modified"), `what` saying how.
     async fn store_server_policy(
         &self,
         cap: &ManageDatabases,
         policy: &ServerPolicy,
         types: Option<&[EntryType]>,
+        what: String,
     ) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
         if types.is_some_and(<[EntryType]>::is_empty) {
             return Err(CoreError::Validation("allow at least one entry type".to_owned()));
@@ -205,7 +239,9 @@ impl VaultService {
         // Dropped again after the write, whatever its outcome: a load that raced with it may have cached the old one.
         self.cache.forget_policy();
         written?;
-        self.server_policy(cap).await
+        let event = AuditEvent::new(604).by(cap.caller()).object("server_policy", "Server policies");
+        self.audit().note(event.new_object(what)).await;
+        self.stored_server_policy().await
     }
 
     /// "Restore default settings": every permission Undefined, every entry type allowed.
@@ -213,7 +249,13 @@ impl VaultService {
         &self,
         cap: &ManageDatabases,
     ) -> Result<(ServerPolicy, Vec<EntryType>), CoreError> {
-        self.store_server_policy(cap, &ServerPolicy::default(), Some(&EntryType::ALL)).await
+        self.store_server_policy(
+            cap,
+            &ServerPolicy::default(),
+            Some(&EntryType::ALL),
+            "default settings restored".into(),
+        )
+        .await
     }
 
     /// Users → Assign database: every selected account gets `permissions` allowed on the database.
@@ -231,6 +273,7 @@ impl VaultService {
         if permissions.is_empty() {
             return Err(CoreError::Validation("give at least one permission".to_owned()));
         }
+        let by = cap.caller();
         let mut subjects: Vec<(Subject, String)> = Vec::new();
         for u in users {
             let user = self.find_user(u).await?;
@@ -258,9 +301,11 @@ impl VaultService {
             AssignTarget::New(name) => Some(self.create_database(cap, name, "").await?),
             AssignTarget::Private => None,
         };
+        let names: std::collections::HashMap<Subject, String> = subjects.iter().cloned().collect();
         if let Some(db) = shared {
             let grants: Vec<Grant> = subjects.iter().flat_map(|(s, _)| grants_for(db.id, *s)).collect();
             self.put_checked_grants(&db, &grants).await?;
+            self.audit().note_all(grant_records(by, &db, &grants, &names, |_| "the database".to_owned())).await;
             return Ok(vec![db]);
         }
         // All or nothing: a name already taken refuses the whole assignment before anything is created, and a
@@ -299,12 +344,14 @@ impl VaultService {
             if let Subject::User(u) = subject {
                 self.store.put_setting(&format!("{PRIVATE_DATABASE_PREFIX}{u}"), &db.id.to_string()).await?;
             }
+            let grants = grants_for(db.id, *subject);
+            self.audit().note_all(grant_records(by, db, &grants, &names, |_| "the database".to_owned())).await;
         }
         Ok(out)
     }
 
-    /// After a user is created: a private database when the settings ask for one.
-    async fn create_private_database(&self, user: &User) -> Result<(), CoreError> {
+    /// After a user is created: a private database when the settings ask for one (603, and 623 for its owner).
+    async fn create_private_database(&self, user: &User, by: &Caller) -> Result<(), CoreError> {
         if !self.settings().await?.private_database_for_new_users || user.is_super_admin() {
             return Ok(());
         }
@@ -323,18 +370,27 @@ impl VaultService {
                 .collect();
         self.put_checked_grants(&db, &grants).await?;
         self.store.put_setting(&format!("{PRIVATE_DATABASE_PREFIX}{}", user.id), &db.id.to_string()).await?;
+        let private = format!("private database of {}", user.account);
+        self.audit().note(in_database(603, by, &db).new_object(private)).await;
+        let names = [(Subject::User(user.id), user.account.clone())].into_iter().collect();
+        self.audit().note_all(grant_records(by, &db, &grants, &names, |_| "the database".to_owned())).await;
         Ok(())
     }
 
-    /// After a user is deleted: its private database goes too when the settings say so.
-    async fn delete_private_database(&self, user: UserId) -> Result<(), CoreError> {
-        let key = format!("{PRIVATE_DATABASE_PREFIX}{user}");
+    /// After a user is deleted: its private database goes too when the settings say so (609).
+    async fn delete_private_database(&self, user: &User, by: &Caller) -> Result<(), CoreError> {
+        let key = format!("{PRIVATE_DATABASE_PREFIX}{}", user.id);
         let Some(id) = self.store.setting(&key).await?.and_then(|v| v.parse::<DatabaseId>().ok()) else {
             return Ok(());
         };
         if self.settings().await?.delete_private_database_with_user {
-            self.writing_database(id, self.vault.delete_database(id)).await?;
+            let name = self.vault.database(id).await?.map(|d| d.name).unwrap_or_default();
+            let deleted = self.writing_database(id, self.vault.delete_database(id)).await?;
             self.store.put_setting(&key, "").await?;
+            if deleted {
+                let event = AuditEvent::new(609).by(by).database(id, name);
+                self.audit().note(event.reason(format!("deleted with its user {}", user.account))).await;
+            }
         }
         Ok(())
     }
@@ -367,11 +423,11 @@ fn private_name(account: &str) -> String {
 
 #[async_trait::async_trait]
 impl crate::accounts::AccountObserver for VaultService {
-    async fn user_created(&self, user: &User) -> Result<(), CoreError> {
-        self.create_private_database(user).await
+    async fn user_created(&self, user: &User, by: &Caller) -> Result<(), CoreError> {
+        self.create_private_database(user, by).await
     }
-    async fn user_deleted(&self, user: &User) -> Result<(), CoreError> {
-        self.delete_private_database(user.id).await
+    async fn user_deleted(&self, user: &User, by: &Caller) -> Result<(), CoreError> {
+        self.delete_private_database(user, by).await
     }
     fn groups_changed(&self) {
         self.cache.forget_groups();
