@@ -5,6 +5,8 @@
 //! change of the public API.
 
 mod accounts;
+mod audit;
+mod audit_admin;
 mod auth;
 mod error;
 mod server;
@@ -13,6 +15,8 @@ mod vault;
 mod vault_admin;
 
 pub use accounts::*;
+pub use audit::*;
+pub use audit_admin::*;
 pub use auth::*;
 pub use error::*;
 pub use server::*;

@@ -10,6 +10,7 @@ mod client;
 mod error;
 mod fingerprint;
 mod routes;
+mod routes_audit;
 mod routes_signin;
 mod routes_vault;
 mod routes_vault_admin;

@@ -186,7 +186,12 @@ impl Client {
     /// chunk from the returned [`Download`].
     pub async fn download_attachment(&self, db: &str, entry: &str, attachment: &str) -> Result<Download> {
         let url = self.api_url(&["vault", "databases", db, "entries", entry, "attachments", attachment])?;
-        let response = self.send(self.request(Method::GET, url).timeout(TRANSFER_TIMEOUT)).await?;
+        self.download(self.request(Method::GET, url)).await
+    }
+
+    /// Sends a request whose answer is a file, with the transfer timeout, and hands back its body to read.
+    pub(crate) async fn download(&self, request: reqwest::RequestBuilder) -> Result<Download> {
+        let response = self.send(request.timeout(TRANSFER_TIMEOUT)).await?;
         Ok(Download { response })
     }
 

@@ -6,11 +6,13 @@
 
 mod error;
 mod extract;
+mod log_export;
 mod openapi;
 mod routes;
 pub mod serve;
 pub mod tls;
 mod wire;
+mod wire_audit;
 mod wire_signin;
 mod wire_vault;
 

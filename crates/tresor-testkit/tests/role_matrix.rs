@@ -25,6 +25,8 @@ enum Need {
     OneDatabase,
     /// `ManageServer`: Server Administrator (the super administrator too).
     Server,
+    /// `ReadLog`: Event Log Reader or Server Administrator (the super administrator too).
+    Log,
 }
 
 /// Every admin route, in an order where each allowed caller's request succeeds on its own fixtures: `{u}` is a
@@ -84,6 +86,9 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
         Need::Server,
     ),
     ("POST", "/api/v1/admin/mail-settings/test", Some(r#"{"to":"{c}@example.com"}"#), Need::Server),
+    ("GET", "/api/v1/admin/log?event=628&severity=info&limit=5", None, Need::Log),
+    ("GET", "/api/v1/admin/log/export?format=csv&user={u}", None, Need::Log),
+    ("GET", "/api/v1/admin/log/verify", None, Need::Log),
     ("GET", "/api/v1/admin/users/{u2}/two-factor", None, Need::Accounts),
     ("DELETE", "/api/v1/admin/users/{u2}/two-factor", None, Need::Accounts),
 ];
@@ -128,6 +133,7 @@ struct Row {
     sessions: Outcome,
     databases: Outcome,
     server: Outcome,
+    log: Outcome,
 }
 
 const fn user(roles: &'static [Role]) -> Who {
@@ -141,18 +147,18 @@ const fn pending(roles: &'static [Role]) -> Who {
 
 #[rustfmt::skip]
 const CALLERS: &[Row] = &[
-    //    tag             who                                                             info          accounts      sessions      databases     server
-    Row { tag: "anon",  who: Who::NoToken,                                          view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION, server: NO_SESSION },
-    Row { tag: "junk",  who: Who::GarbageToken,                                     view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION, server: NO_SESSION },
-    Row { tag: "plain", who: user(&[]),                                             view: FORBIDDEN,  accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN, server: FORBIDDEN },
-    Row { tag: "sa",    who: user(&[Role::ServerAdministrator]),                    view: OK,         accounts: OK,         sessions: OK,         databases: OK, server: OK },
-    Row { tag: "dba",   who: user(&[Role::DatabaseAdministrator]),                  view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK, server: FORBIDDEN },
-    Row { tag: "aa",    who: user(&[Role::AccountAdministrator]),                   view: OK,         accounts: OK,         sessions: OK,         databases: FORBIDDEN, server: FORBIDDEN },
-    Row { tag: "elr",   who: user(&[Role::EventLogReader]),                         view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN, server: FORBIDDEN },
-    Row { tag: "dirop", who: user(&[Role::DirectoryOperator, Role::AccountAdministrator]),  view: OK,     accounts: OK,         sessions: OK,         databases: FORBIDDEN, server: FORBIDDEN },
-    Row { tag: "dbdir", who: user(&[Role::DirectoryOperator, Role::DatabaseAdministrator]), view: OK,     accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK, server: FORBIDDEN },
-    Row { tag: "pend",  who: pending(&[Role::ServerAdministrator]),                 view: CHANGE_FIRST, accounts: CHANGE_FIRST, sessions: CHANGE_FIRST, databases: CHANGE_FIRST, server: CHANGE_FIRST },
-    Row { tag: "super", who: Who::SuperAdmin,                                       view: OK,         accounts: OK,         sessions: OK,         databases: OK, server: OK },
+    //    tag             who                                                             info          accounts      sessions      databases     server      log
+    Row { tag: "anon",  who: Who::NoToken,                                          view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION, server: NO_SESSION, log: NO_SESSION },
+    Row { tag: "junk",  who: Who::GarbageToken,                                     view: NO_SESSION, accounts: NO_SESSION, sessions: NO_SESSION, databases: NO_SESSION, server: NO_SESSION, log: NO_SESSION },
+    Row { tag: "plain", who: user(&[]),                                             view: FORBIDDEN,  accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN, server: FORBIDDEN, log: FORBIDDEN },
+    Row { tag: "sa",    who: user(&[Role::ServerAdministrator]),                    view: OK,         accounts: OK,         sessions: OK,         databases: OK, server: OK, log: OK },
+    Row { tag: "dba",   who: user(&[Role::DatabaseAdministrator]),                  view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK, server: FORBIDDEN, log: FORBIDDEN },
+    Row { tag: "aa",    who: user(&[Role::AccountAdministrator]),                   view: OK,         accounts: OK,         sessions: OK,         databases: FORBIDDEN, server: FORBIDDEN, log: FORBIDDEN },
+    Row { tag: "elr",   who: user(&[Role::EventLogReader]),                         view: OK,         accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: FORBIDDEN, server: FORBIDDEN, log: OK },
+    Row { tag: "dirop", who: user(&[Role::DirectoryOperator, Role::AccountAdministrator]),  view: OK,     accounts: OK,         sessions: OK,         databases: FORBIDDEN, server: FORBIDDEN, log: FORBIDDEN },
+    Row { tag: "dbdir", who: user(&[Role::DirectoryOperator, Role::DatabaseAdministrator]), view: OK,     accounts: FORBIDDEN,  sessions: FORBIDDEN,  databases: OK, server: FORBIDDEN, log: FORBIDDEN },
+    Row { tag: "pend",  who: pending(&[Role::ServerAdministrator]),                 view: CHANGE_FIRST, accounts: CHANGE_FIRST, sessions: CHANGE_FIRST, databases: CHANGE_FIRST, server: CHANGE_FIRST, log: CHANGE_FIRST },
+    Row { tag: "super", who: Who::SuperAdmin,                                       view: OK,         accounts: OK,         sessions: OK,         databases: OK, server: OK, log: OK },
 ];
 
 impl Row {
@@ -165,6 +171,7 @@ impl Row {
             Need::OneDatabase if self.databases == FORBIDDEN => NOT_FOUND,
             Need::OneDatabase => self.databases,
             Need::Server => self.server,
+            Need::Log => self.log,
         }
     }
 }

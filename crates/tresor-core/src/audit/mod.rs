@@ -150,18 +150,22 @@ impl AuditLog {
     pub async fn export(
         &self,
         caller: &Caller,
-        _cap: ReadLog,
+        cap: ReadLog,
         filter: &LogFilter,
         mut each: impl FnMut(&[AuditRecord]) -> Result<(), CoreError> + Send,
     ) -> Result<(), CoreError> {
-        self.note(AuditEvent::new(628).by(caller).new_object("export")).await;
-        let mut after = 0;
-        loop {
-            let page = self.store.audit_page(filter, LogCursor::After { after }, MAX_PAGE).await?;
-            let Some(last) = page.last() else { return Ok(()) };
-            after = last.seq;
+        let mut pages = self.export_pages(caller, cap, filter.clone()).await;
+        while let Some(page) = pages.next_page().await? {
             each(&page)?;
         }
+        Ok(())
+    }
+
+    /// An export read a page at a time by the caller, who can then write each page out before reading the next
+    /// (a streamed download). Records that the export was made (628) now.
+    pub async fn export_pages(&self, caller: &Caller, _cap: ReadLog, filter: LogFilter) -> ExportPages {
+        self.note(AuditEvent::new(628).by(caller).new_object("export")).await;
+        ExportPages { store: Arc::clone(&self.store), filter, after: 0, done: false }
     }
 
     /// Walks the whole chain from the first record and compares its end with the head stored apart.
@@ -239,6 +243,33 @@ impl AuditLog {
         self.store.delete_notification(id).await.map_err(|e| missing_notification(e, id))?;
         self.note(AuditEvent::new(612).by(caller).object(id, format!("notification {id}"))).await;
         Ok(())
+    }
+}
+
+/// The pages of an export, oldest first, each of at most [`MAX_PAGE`] records ([`AuditLog::export_pages`]).
+#[derive(Debug)]
+pub struct ExportPages {
+    store: Arc<dyn AuditStore>,
+    filter: LogFilter,
+    after: u64,
+    done: bool,
+}
+
+impl ExportPages {
+    /// The next page; `None` once every matching record was read.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<AuditRecord>>, CoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.store.audit_page(&self.filter, LogCursor::After { after: self.after }, MAX_PAGE).await?;
+        match page.last() {
+            Some(last) => self.after = last.seq,
+            None => {
+                self.done = true;
+                return Ok(None);
+            }
+        }
+        Ok(Some(page))
     }
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod auth;
 pub(crate) mod databases;
 pub(crate) mod entries;
 pub(crate) mod groups;
+pub(crate) mod log;
 pub(crate) mod server;
 pub(crate) mod signin;
 pub(crate) mod users;
@@ -39,6 +40,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/mail-settings/test", post(signin::test_mail))
         .route("/admin/pause", post(signin::pause))
         .route("/admin/continue", post(signin::resume))
+        .route("/admin/log", get(log::list))
+        .route("/admin/log/export", get(log::export))
+        .route("/admin/log/verify", get(log::verify))
         .route("/admin/users/{user}/two-factor", get(signin::two_factor).delete(signin::reset_two_factor))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{user}", get(users::show).patch(users::update).delete(users::delete))
