@@ -5,6 +5,9 @@
 //! slow or whose peer is away never slows a request, and picks up where it stopped after a restart.
 
 mod files;
+mod folder;
+mod follow;
+mod link;
 mod notify;
 mod syslog;
 
@@ -15,9 +18,9 @@ use tokio::task::JoinHandle;
 use tresor_core::mail::Mailer;
 use tresor_core::{AuditLog, Keyring, Store};
 
-pub use files::LogFiles;
+pub use files::{LogFiles, LogFilesStatus};
 pub use notify::{Notifier, NotifierStatus, Retry};
-pub use syslog::RemoteSyslog;
+pub use syslog::{RemoteSyslog, RemoteSyslogStatus};
 
 /// What the workers need from the server.
 #[derive(Debug, Clone)]

@@ -3,13 +3,17 @@
 //!
 //! Peers: a test that needs PostgreSQL asks [`postgres_url`]. Without `TRESOR_TEST_POSTGRES_URL` it gets `None`
 //! and should skip, saying why — unless `TRESOR_REQUIRE_PEERS=1`, which turns the missing peer into a failure.
-//! The other peers follow the same rule: [`smtp::SmtpSink`] (aiosmtpd) and [`authenticator`] (`oathtool`, `pyotp`).
+//! The other peers follow the same rule: [`smtp::SmtpSink`] (aiosmtpd), [`rsyslog::Rsyslog`] (rsyslogd) and
+//! [`authenticator`] (`oathtool`, `pyotp`). [`rfc5424`] checks syslog lines strictly against the RFC.
 //!
 //! Below the server: [`core_auth::CoreAuth`] runs the core auth service on SQLite with a clock the test moves.
 
 #![allow(clippy::print_stderr)] // Skips are announced on stderr, where the test harness shows them.
+mod arrivals;
 pub mod authenticator;
 pub mod core_auth;
+pub mod rfc5424;
+pub mod rsyslog;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};

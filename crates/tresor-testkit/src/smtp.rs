@@ -332,20 +332,7 @@ impl SmtpSink {
     /// # Panics
     /// When fewer than `n` have arrived after `timeout`; the message shows the sink's log.
     pub async fn wait_for_messages(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let messages = self.messages();
-            if messages.len() >= n {
-                return messages;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} of {n} messages arrived within {timeout:?}\n{}",
-                messages.len(),
-                read_log(&self.log_path())
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::arrivals::wait_for_count(n, timeout, || self.messages(), || read_log(&self.log_path())).await
     }
 
     fn log_path(&self) -> PathBuf {
@@ -393,7 +380,8 @@ fn read_log(path: &Path) -> String {
 
 /// A private CA and a server certificate for `127.0.0.1` it issued: (CA PEM, server PEM, key PEM). Only the
 /// address: a test can reach the same sink as `localhost` to see a name the certificate does not carry refused.
-fn issue_certificate() -> (String, String, String) {
+/// The rsyslog fixture's TLS receiver uses the same.
+pub(crate) fn issue_certificate() -> (String, String, String) {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| panic!("CA params: {e}"));
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.distinguished_name.push(DnType::CommonName, "Tresor test SMTP CA");
