@@ -7,6 +7,7 @@
 
 mod cpu;
 mod driver;
+mod events;
 mod guess;
 mod hello;
 mod histogram;
@@ -42,6 +43,8 @@ enum Command {
     Argon2(kdf::KdfArgs),
     /// Flood one account with wrong passwords from one address while other users log in from another.
     Guess(guess::GuessArgs),
+    /// Append server-log events at a steady rate through the real log, its files and a remote TCP receiver.
+    Events(events::EventsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -88,6 +91,14 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Hello(args) => hello::serve(&args).await?,
         Command::Guess(args) => {
             let report = guess::run(&args).await?;
+            if args.json {
+                print_json(&report)?;
+            } else {
+                print!("{}", report.to_text());
+            }
+        }
+        Command::Events(args) => {
+            let report = events::run(&args).await?;
             if args.json {
                 print_json(&report)?;
             } else {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The server log's figures in one run.
+# 1. Events: 5,000 events/s for DURATION (default 60s) through the real log (group commit into SQLite), its RFC 5424
+#    files and a remote syslog receiver over TCP: first the bench's own receiver (which checks every record number
+#    arrives), then a real rsyslogd (whose output lines are counted against the log's head). Memory every 10 s.
+# 2. Read-entry throughput with "monitor all accesses" off and on: a fresh server seeded with one database of 2,000
+#    entries; GET of one entry with its secrets at 64 connections, alternating off and on for ROUNDS rounds, so that
+#    each access with monitoring on is durably recorded (305) before its secret is sent.
+# Usage: [DURATION=60s] [ROUNDS=3] crates/tresor-bench/scripts/audit.sh [release bin dir]
+set -euo pipefail
+bin=${1:-target/release}
+T=$bin/tresor; B=$bin/tresor-bench
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "### events: ${RATE:-5000}/s for ${DURATION:-60s} to files and the bench's own TCP receiver"
+$B events --rate "${RATE:-5000}" --duration "${DURATION:-60s}"
+
+if command -v rsyslogd >/dev/null; then
+  mkdir -p "$work/rsyslog"
+  cat >"$work/rsyslog/rsyslog.conf" <<CONF
+global(workDirectory="$work/rsyslog")
+module(load="imtcp" MaxSessions="16")
+input(type="imtcp" port="18730" address="127.0.0.1")
+template(name="seq" type="string" string="%structured-data%\n")
+action(type="omfile" file="$work/rsyslog/received.log" template="seq" asyncWriting="on" ioBufferSize="256k")
+CONF
+  rsyslogd -n -f "$work/rsyslog/rsyslog.conf" -i "$work/rsyslog/pid" &
+  pids+=("$!")
+  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/18730) 2>/dev/null && break; sleep 0.05; done
+  echo "### events: ${RATE:-5000}/s for ${DURATION:-60s} to files and rsyslogd over TCP"
+  $B events --rate "${RATE:-5000}" --duration "${DURATION:-60s}" --receiver 127.0.0.1:18730 --dir "$work/events"
+  head=$(sqlite3 "$work/events/tresor.db" "SELECT seq FROM audit_head" 2>/dev/null || echo "?")
+  # rsyslog writes asynchronously: wait until its file stops growing.
+  prev=-1; for _ in $(seq 1 100); do n=$(wc -l <"$work/rsyslog/received.log"); [ "$n" = "$prev" ] && break; prev=$n; sleep 0.2; done
+  distinct=$(grep -o 'seq="[0-9]*"' "$work/rsyslog/received.log" | sort -u | wc -l)
+  echo "### rsyslogd received $(wc -l <"$work/rsyslog/received.log") lines, $distinct distinct records; the log's head is $head"
+fi
+
+$T server --data-dir "$work/data" --seats 10000 --listen 127.0.0.1:18731 --log-level warn >"$work/out" 2>"$work/err" &
+SP=$!; pids+=("$SP")
+for _ in $(seq 1 200); do grep -q "One-time" "$work/out" 2>/dev/null && break; sleep 0.05; done
+FP=$(awk '/fingerprint/ {print $NF}' "$work/out"); PW=$(awk '/One-time password/ {print $NF}' "$work/out")
+URL=https://127.0.0.1:18731
+$B seed --url $URL --trust-fingerprint "$FP" --admin-password "$PW" --new-admin-password bench-admin-password-1 \
+  --users 100 --databases 1 --folders 20 --entries-per-database 2000 --concurrency 8 >/dev/null
+token=$(curl -sk -X POST "$URL/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"account":"admin","password":"bench-admin-password-1"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+monitor() {
+  curl -skf -X PATCH "$URL/api/v1/admin/databases/bench-db-1" -H "authorization: Bearer $token" \
+    -H 'content-type: application/json' -d "{\"monitor_accesses\": $1}" >/dev/null
+}
+for r in $(seq 1 "${ROUNDS:-3}"); do
+  for m in false true; do
+    monitor $m
+    echo "### round $r: get-entry, 64 connections, monitor all accesses: $m"
+    $B run --url $URL --trust-fingerprint "$FP" --scenario get-entry --concurrency 64 --duration ${RUN:-10s} --warmup 2s --server-pid "$SP"
+  done
+done
