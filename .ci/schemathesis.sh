@@ -52,6 +52,9 @@ api() { curl -fsS --cacert "$ca" -H "authorization: Bearer $1" -H 'content-type:
 # settings (two-factor authentication, clients, limits, password policy); the user's run starts from the defaults.
 api "$token" -X POST "$base/api/v1/admin/policy/restore" >/dev/null
 api "$token" -X POST "$base/api/v1/admin/continue" >/dev/null
+# …and may have sent the log to a random folder or remote receiver: back to the defaults.
+api "$token" -X PUT -d '{"files": true, "folder": null, "max_file_kb": 10240, "new_file": "daily", "keep_days": 90,
+  "remote": null}' "$base/api/v1/admin/log-settings" >/dev/null
 api "$token" -X PATCH -d '{
   "connections": {"credentials": true, "clients": ["cli", "web", "api"], "new_connection": "allow_multiple",
     "idle_minutes": 30},

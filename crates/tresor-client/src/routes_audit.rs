@@ -1,7 +1,10 @@
 //! The server log's routes: reading, exporting and verifying the log, its settings, and notifications.
 
 use reqwest::{Method, Url};
-use tresor_api::{LogExportFormat, LogFilterQuery, LogPage, LogQuery, LogVerification};
+use tresor_api::{
+    LogExportFormat, LogFilterQuery, LogPage, LogQuery, LogSettings, LogVerification, NotificationList,
+    NotificationRequest, NotificationView,
+};
 
 use crate::routes::{text, with_query};
 use crate::routes_vault::Download;
@@ -46,5 +49,47 @@ impl Client {
     pub async fn verify_log(&self) -> Result<LogVerification> {
         let url = self.api_url(&["admin", "log", "verify"])?;
         self.send_json(self.request(Method::GET, url)).await
+    }
+
+    /// `GET /api/v1/admin/log-settings`.
+    pub async fn log_settings(&self) -> Result<LogSettings> {
+        let url = self.api_url(&["admin", "log-settings"])?;
+        self.send_json(self.request(Method::GET, url)).await
+    }
+
+    /// `PUT /api/v1/admin/log-settings`: replaces them all.
+    pub async fn update_log_settings(&self, settings: &LogSettings) -> Result<LogSettings> {
+        let url = self.api_url(&["admin", "log-settings"])?;
+        self.send_json(self.request(Method::PUT, url).json(settings)).await
+    }
+
+    /// `GET /api/v1/admin/notifications`.
+    pub async fn notifications(&self) -> Result<NotificationList> {
+        let url = self.api_url(&["admin", "notifications"])?;
+        self.send_json(self.request(Method::GET, url)).await
+    }
+
+    /// `POST /api/v1/admin/notifications`.
+    pub async fn add_notification(&self, request: &NotificationRequest) -> Result<NotificationView> {
+        let url = self.api_url(&["admin", "notifications"])?;
+        self.send_json(self.request(Method::POST, url).json(request)).await
+    }
+
+    /// `GET /api/v1/admin/notifications/{id}`.
+    pub async fn notification(&self, id: u64) -> Result<NotificationView> {
+        let url = self.api_url(&["admin", "notifications", &id.to_string()])?;
+        self.send_json(self.request(Method::GET, url)).await
+    }
+
+    /// `PUT /api/v1/admin/notifications/{id}`: replaces its settings.
+    pub async fn change_notification(&self, id: u64, request: &NotificationRequest) -> Result<NotificationView> {
+        let url = self.api_url(&["admin", "notifications", &id.to_string()])?;
+        self.send_json(self.request(Method::PUT, url).json(request)).await
+    }
+
+    /// `DELETE /api/v1/admin/notifications/{id}`.
+    pub async fn delete_notification(&self, id: u64) -> Result<()> {
+        let url = self.api_url(&["admin", "notifications", &id.to_string()])?;
+        self.send_empty(self.request(Method::DELETE, url)).await
     }
 }

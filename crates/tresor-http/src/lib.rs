@@ -13,6 +13,7 @@ pub mod serve;
 pub mod tls;
 mod wire;
 mod wire_audit;
+mod wire_notify;
 mod wire_signin;
 mod wire_vault;
 

@@ -9,8 +9,16 @@
 
 mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
 use common::{Raw, expect_err};
-use tresor_api::{ErrorCode, LogFilterQuery, LogPageQuery, LogQuery, LogRecord, LogSeverity, Role};
+use serde_json::{Value, json};
+use tresor_api::{
+    CreateDatabaseRequest, CreateGroupRequest, ErrorCode, LogExportFormat, LogFilterQuery, LogPageQuery, LogQuery,
+    LogRecord, LogSettings, LogSeverity, NotificationRequest, NotificationScope, NotificationTrigger, Role, ScopeView,
+    TriggerView,
+};
 use tresor_client::Client;
 use tresor_testkit::{Options, TestServer};
 
@@ -198,12 +206,307 @@ async fn only_event_log_readers_and_server_administrators_read_the_log() {
     for client in [&admin, &reader, &sa] {
         client.admin_log(&LogQuery::default()).await.unwrap();
     }
+    for client in [&admin, &reader, &sa] {
+        client.verify_log().await.unwrap();
+        client.log_settings().await.unwrap();
+        export(client, LogExportFormat::Xml, &filter()).await;
+    }
     for client in [&plain, &accounts] {
         expect_err(client.admin_log(&LogQuery::default()).await, 403, ErrorCode::Forbidden);
+        expect_err(client.export_log(LogExportFormat::Csv, &filter()).await, 403, ErrorCode::Forbidden);
+        expect_err(client.verify_log().await, 403, ErrorCode::Forbidden);
+        expect_err(client.log_settings().await, 403, ErrorCode::Forbidden);
+        expect_err(client.notifications().await, 403, ErrorCode::Forbidden);
     }
     // A refused caller's parameters are not even looked at.
     let raw = Raw::new(&server);
     let token = common::token(&server, "plain", tresor_testkit::USER_PASSWORD).await;
     raw.get("/api/v1/admin/log?severity=loud", Some(&token)).await.expect(403, ErrorCode::Forbidden);
     raw.get("/api/v1/admin/log", None).await.expect(401, ErrorCode::Unauthenticated);
+}
+
+// --- exports and the chain ------------------------------------------------------------------------------------
+
+/// Runs `script` with `python3 -c`, `input` on its standard input; its standard output parsed as JSON.
+fn python(script: &str, input: &[u8]) -> Value {
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 (the CSV and XML parsers of these tests)");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 refused the file: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The rows of a CSV file, parsed strictly by Python's csv module (RFC 4180 quoting, CRLF kept inside fields).
+fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    let script = "import csv, io, json, sys\n\
+                  text = io.TextIOWrapper(sys.stdin.buffer, encoding='utf-8', newline='')\n\
+                  print(json.dumps(list(csv.reader(text, strict=True))))";
+    serde_json::from_value(python(script, bytes)).unwrap()
+}
+
+/// An XML file parsed by Python's ElementTree: the root's tag and attributes, and each record's fields.
+fn xml_records(bytes: &[u8]) -> Value {
+    let script = "import json, sys, xml.etree.ElementTree as ET\n\
+                  root = ET.fromstring(sys.stdin.buffer.read())\n\
+                  recs = [dict([('seq', r.get('seq'))] + [(f.tag, f.text or '') for f in r]) for r in root]\n\
+                  print(json.dumps({'tag': root.tag, 'attrib': root.attrib, 'records': recs}))";
+    python(script, bytes)
+}
+
+async fn export(client: &Client, format: LogExportFormat, filter: &LogFilterQuery) -> Vec<u8> {
+    client.export_log(format, filter).await.unwrap().bytes().await.unwrap()
+}
+
+#[tokio::test]
+async fn exports_parse_as_csv_and_xml_with_formulas_defused() {
+    let (server, admin, _reader) = setup().await;
+    // An account name that is a spreadsheet formula, with quotes, a comma and XML's special characters.
+    let name = r#"=HYPERLINK("x","y"),<b>&'"#;
+    let odd = server.create_user(&admin, name, &[Role::EventLogReader]).await;
+    odd.admin_log(&LogQuery::default()).await.unwrap();
+    odd.admin_log(&LogQuery::default()).await.unwrap();
+    let theirs = LogFilterQuery { user: Some(name.to_owned()), ..filter() };
+    let mut want = all(&admin, &theirs, 1000).await;
+    want.reverse();
+    assert!(want.len() >= 2, "{want:?}");
+
+    let download = admin.export_log(LogExportFormat::Csv, &theirs).await.unwrap();
+    let rows = csv_rows(&download.bytes().await.unwrap());
+    let header = "seq,time,severity,event,description,user,user_id,address,database,database_id,object,object_id,\
+                  new_object,reason,prev_hash,hash";
+    assert_eq!(rows[0].join(","), header);
+    assert_eq!(rows.len() - 1, want.len(), "{rows:?}");
+    for (row, r) in rows[1..].iter().zip(&want) {
+        assert_eq!(row.len(), 16);
+        assert_eq!(
+            (row[0].as_str(), row[3].as_str(), row[15].as_str()),
+            (&*r.seq.to_string(), &*r.event.to_string(), &*r.hash)
+        );
+        assert_eq!(row[5], format!("'{name}"), "a value that starts like a formula is marked as text");
+        assert_eq!((row[2].as_str(), row[7].as_str()), ("info", "127.0.0.1"));
+        assert_eq!(row[8], "", "an absent value is an empty field");
+    }
+
+    let records = xml_records(&export(&admin, LogExportFormat::Xml, &theirs).await);
+    assert_eq!(records["tag"], "log");
+    assert_eq!(records["attrib"], json!({"format": "tresor-log", "version": "1"}));
+    let records = records["records"].as_array().unwrap();
+    assert_eq!(records.len(), want.len());
+    for (x, r) in records.iter().zip(&want) {
+        assert_eq!(x["seq"], r.seq.to_string());
+        assert_eq!(x["user"], name, "XML keeps the value as it is, escaped");
+        assert_eq!((&x["hash"], &x["time"]), (&json!(r.hash), &json!(r.time)));
+        assert!(x.get("database").is_none(), "an absent value has no element");
+    }
+
+    // The whole log, oldest first, without gaps; the export itself is in it (628, "export").
+    let rows = csv_rows(&export(&admin, LogExportFormat::Csv, &filter()).await);
+    let seqs: Vec<u64> = rows[1..].iter().map(|r| r[0].parse().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    assert!(rows[1..].iter().any(|r| r[3] == "628" && r[5] == "admin" && r[12] == "export"), "{rows:?}");
+
+    // The export's file headers.
+    let raw = Raw::new(&server);
+    let token = common::admin_token(&server).await;
+    for (format, kind) in [("csv", "text/csv"), ("xml", "application/xml")] {
+        let answer = raw.get(&format!("/api/v1/admin/log/export?format={format}&event=628"), Some(&token)).await;
+        assert_eq!(answer.status, 200);
+        assert!(answer.content_type.starts_with(kind), "{}", answer.content_type);
+        assert!(answer.header("content-disposition").starts_with("attachment;"), "{:?}", answer.headers);
+    }
+    for query in ["", "format=pdf", "format=csv&format=xml", "format=csv&limit=5", "format=xml&event=1"] {
+        let answer = raw.get(&format!("/api/v1/admin/log/export?{query}"), Some(&token)).await;
+        answer.expect(400, ErrorCode::InvalidParameter);
+    }
+
+    let verdict = admin.verify_log().await.unwrap();
+    assert!(verdict.intact && verdict.problem.is_none(), "{verdict:?}");
+    assert!(verdict.checked >= seqs.len() as u64);
+}
+
+// --- settings and notifications --------------------------------------------------------------------------------
+
+fn settings_body(v: Value) -> LogSettings {
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test]
+async fn log_settings_are_read_by_readers_and_changed_by_server_administrators() {
+    let (server, admin, reader) = setup().await;
+    let defaults = reader.log_settings().await.unwrap();
+    assert_eq!(defaults, admin.log_settings().await.unwrap());
+    assert!(defaults.files && defaults.folder.is_none() && defaults.remote.is_none(), "{defaults:?}");
+
+    let folder = server.data_path().join("elsewhere");
+    let wanted = settings_body(json!({
+        "files": true, "folder": folder, "max_file_kb": 2048, "new_file": "weekly", "keep_days": 30,
+        "remote": {"host": "127.0.0.1", "port": 6514, "transport": "tls"}
+    }));
+    let saved = admin.update_log_settings(&wanted).await.unwrap();
+    assert_eq!(saved.remote.as_ref().map(|r| r.spool_mb), Some(64), "the spool's default");
+    assert_eq!(reader.log_settings().await.unwrap(), saved);
+    let logging = LogFilterQuery { event: vec![617], object: Some("logging".into()), ..filter() };
+    let changed = all(&admin, &logging, 100).await;
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].user.as_deref(), Some("admin"));
+
+    // An Event Log Reader reads them but changes nothing.
+    expect_err(reader.update_log_settings(&defaults).await, 403, ErrorCode::Forbidden);
+    assert_eq!(admin.log_settings().await.unwrap(), saved);
+
+    let raw = Raw::new(&server);
+    let token = common::admin_token(&server).await;
+    let base = json!({"files": true, "max_file_kb": 1024, "new_file": "daily", "keep_days": 90});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b.to_string()
+    };
+    let remote = |r: Value| with("remote", r);
+    for (body, field) in [
+        (with("folder", json!("relative/logs")), "folder"),
+        (with("max_file_kb", json!(8)), "max_file_kb"),
+        (with("keep_days", json!(40000)), "keep_days"),
+        (remote(json!({"host": "", "port": 514, "transport": "udp"})), "remote.host"),
+        (remote(json!({"host": "a b", "port": 514, "transport": "udp"})), "remote.host"),
+        (remote(json!({"host": "h", "port": 0, "transport": "udp"})), "remote.port"),
+        (remote(json!({"host": "h", "port": 514, "transport": "udp", "spool_mb": 0})), "remote.spool_mb"),
+        (remote(json!({"host": "h", "port": 514, "transport": "udp", "ca_file": "/ca.pem"})), "remote.ca_file"),
+    ] {
+        let answer = raw.send("PUT", "/api/v1/admin/log-settings", Some(&token), common::Body::Json(&body)).await;
+        answer.expect(422, ErrorCode::ValidationFailed);
+        assert!(answer.message().contains(field), "{body}: {}", answer.message());
+    }
+    for body in [
+        with("colour", json!("red")),
+        with("new_file", json!("hourly")),
+        remote(json!({"host": "h", "port": 514, "transport": "carrier pigeon"})),
+        remote(json!(["h", 514, "udp"])),
+        json!({"files": true}).to_string(),
+    ] {
+        let answer = raw.send("PUT", "/api/v1/admin/log-settings", Some(&token), common::Body::Json(&body)).await;
+        answer.expect(400, ErrorCode::InvalidBody);
+    }
+    assert_eq!(admin.log_settings().await.unwrap(), saved, "nothing refused was saved");
+}
+
+fn notification(v: Value) -> NotificationRequest {
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test]
+async fn notifications_name_users_groups_and_databases_and_are_recorded() {
+    let (server, admin, reader) = setup().await;
+    let group = admin.create_group(&CreateGroupRequest { name: "Auditors".into(), ..Default::default() }).await;
+    let group = group.unwrap();
+    let db = admin.create_database(&CreateDatabaseRequest { name: "Team".into(), comments: String::new() }).await;
+    let db = db.unwrap();
+
+    let added = admin
+        .add_notification(&notification(json!({
+            "event": 306, "notes": "An entry went", "recipients": ["security@example.com"],
+            "trigger": {"users": ["reader"], "groups": [group.id]}, "scope": {"databases": ["team"]}
+        })))
+        .await
+        .unwrap();
+    assert_eq!((added.id, added.event, added.description.as_str()), (1, 306, "An entry was deleted"));
+    assert!(added.send_email, "on unless switched off");
+    let TriggerView::Selected { users, groups } = &added.trigger else { panic!("{added:?}") };
+    assert_eq!(users[0].name.as_deref(), Some("reader"));
+    assert_eq!((groups[0].id.as_str(), groups[0].name.as_deref()), (group.id.as_str(), Some("Auditors")));
+    let ScopeView::Databases { databases } = &added.scope else { panic!("{added:?}") };
+    assert_eq!((databases[0].id.as_str(), databases[0].name.as_deref()), (db.id.as_str(), Some("Team")));
+
+    let second = NotificationRequest {
+        event: 614,
+        notes: String::new(),
+        recipients: vec!["ops@example.com".into(), "oncall@example.com".into()],
+        send_email: false,
+        trigger: NotificationTrigger::All,
+        scope: NotificationScope::Entries(vec!["6f1c1f9e-3c7e-4a55-9d0f-5a4bd1b0e2a1".into()]),
+    };
+    let second = admin.add_notification(&second).await.unwrap();
+    assert_eq!(second.id, 2, "numbered in the order they were added");
+    let list = admin.notifications().await.unwrap().notifications;
+    assert_eq!(list.iter().map(|n| n.id).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(admin.notification(1).await.unwrap(), added);
+
+    let mut changed = notification(json!({"event": 306, "recipients": ["security@example.com"]}));
+    changed.send_email = false;
+    let changed = admin.change_notification(1, &changed).await.unwrap();
+    assert_eq!(
+        (changed.trigger, changed.scope),
+        (TriggerView::All(tresor_api::Everything::All), ScopeView::All(tresor_api::Everything::All))
+    );
+    admin.delete_notification(2).await.unwrap();
+    assert_eq!(admin.notifications().await.unwrap().notifications.len(), 1);
+
+    // Each act is in the log, by whom, about which notification.
+    let acts = all(&admin, &LogFilterQuery { event: vec![607, 612, 630], ..filter() }, 1000).await;
+    let count = |e: u16| acts.iter().filter(|r| r.event == e).count();
+    assert_eq!((count(607), count(612)), (3, 1), "{acts:?}");
+    assert!(count(630) >= 3, "{acts:?}");
+    assert!(acts.iter().all(|r| r.user.as_deref() == Some("admin")));
+    let about = all(&admin, &LogFilterQuery { object: Some("NOTIFICATION 2".into()), ..filter() }, 1000).await;
+    assert!(
+        about.iter().any(|r| r.event == 612)
+            && about.iter().all(|r| r.object.as_deref().unwrap_or("").contains("notification 2"))
+    );
+
+    // Unknown numbers, unknown names, bad values.
+    for result in [admin.notification(9).await.map(drop), admin.delete_notification(9).await] {
+        expect_err(result, 404, ErrorCode::NotFound);
+    }
+    expect_err(
+        admin.change_notification(9, &notification(json!({"event": 306, "recipients": ["a@example.com"]}))).await,
+        404,
+        ErrorCode::NotFound,
+    );
+    for (body, says) in [
+        (json!({"event": 999, "recipients": ["a@example.com"]}), "999"),
+        (json!({"event": 306, "recipients": []}), "recipient"),
+        (json!({"event": 306, "recipients": ["not an address"]}), "recipient"),
+        (json!({"event": 306, "recipients": ["a@example.com"], "trigger": {"users": ["nobody"]}}), "nobody"),
+        (json!({"event": 306, "recipients": ["a@example.com"], "trigger": {"groups": ["Nobodies"]}}), "Nobodies"),
+        (json!({"event": 306, "recipients": ["a@example.com"], "trigger": {}}), "user or group"),
+        (json!({"event": 306, "recipients": ["a@example.com"], "scope": {"databases": ["Nowhere"]}}), "Nowhere"),
+        (json!({"event": 306, "recipients": ["a@example.com"], "scope": {"entries": ["Web/Mail"]}}), "by id"),
+    ] {
+        let message =
+            expect_err(admin.add_notification(&notification(body.clone())).await, 422, ErrorCode::ValidationFailed);
+        assert!(message.contains(says), "{body}: {message}");
+    }
+    let raw = Raw::new(&server);
+    let token = common::admin_token(&server).await;
+    for body in [
+        json!({"event": 306}),
+        json!({"event": 306, "recipients": ["a@example.com"], "trigger": "some"}),
+        json!({"event": 306, "recipients": ["a@example.com"], "scope": {"databases": [], "entries": []}}),
+        json!({"event": 306, "recipients": ["a@example.com"], "colour": "red"}),
+    ] {
+        let answer =
+            raw.send("POST", "/api/v1/admin/notifications", Some(&token), common::Body::Json(&body.to_string())).await;
+        answer.expect(400, ErrorCode::InvalidBody);
+    }
+    for path in ["/api/v1/admin/notifications/one", "/api/v1/admin/notifications/-1"] {
+        raw.get(path, Some(&token)).await.expect(400, ErrorCode::InvalidParameter);
+    }
+    assert_eq!(admin.notifications().await.unwrap().notifications.len(), 1, "nothing refused was added");
+
+    // An Event Log Reader manages no notifications.
+    expect_err(reader.notifications().await, 403, ErrorCode::Forbidden);
+    expect_err(reader.notification(1).await, 403, ErrorCode::Forbidden);
+    expect_err(
+        reader.add_notification(&notification(json!({"event": 306, "recipients": ["a@example.com"]}))).await,
+        403,
+        ErrorCode::Forbidden,
+    );
+    expect_err(reader.delete_notification(1).await, 403, ErrorCode::Forbidden);
+    assert_eq!(admin.notifications().await.unwrap().notifications.len(), 1);
 }

@@ -31,7 +31,7 @@ enum Need {
 
 /// Every admin route, in an order where each allowed caller's request succeeds on its own fixtures: `{u}` is a
 /// plain user, `{g}` and `{g2}` two groups, `{sid}` a live session of `{u}`, `{d}` a database where `{u}` and `{g}`
-/// hold a grant, `{dsid}` another session of `{u}` that has `{d}` open, `{c}` the caller's tag.
+/// hold a grant, `{dsid}` another session of `{u}` that has `{d}` open, `{n}` a notification, `{c}` the caller's tag.
 const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("GET", "/api/v1/admin/users", None, Need::Accounts),
     ("POST", "/api/v1/admin/users", Some(r#"{"account":"new-{c}","password":"new-password-1"}"#), Need::Accounts),
@@ -89,10 +89,21 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("GET", "/api/v1/admin/log?event=628&severity=info&limit=5", None, Need::Log),
     ("GET", "/api/v1/admin/log/export?format=csv&user={u}", None, Need::Log),
     ("GET", "/api/v1/admin/log/verify", None, Need::Log),
+    ("GET", "/api/v1/admin/log-settings", None, Need::Log),
+    ("PUT", "/api/v1/admin/log-settings", Some(LOG_SETTINGS), Need::Server),
+    ("GET", "/api/v1/admin/notifications", None, Need::Server),
+    ("POST", "/api/v1/admin/notifications", Some(NOTIFICATION), Need::Server),
+    ("GET", "/api/v1/admin/notifications/{n}", None, Need::Server),
+    ("PUT", "/api/v1/admin/notifications/{n}", Some(NOTIFICATION), Need::Server),
+    ("DELETE", "/api/v1/admin/notifications/{n}", None, Need::Server),
     ("GET", "/api/v1/admin/users/{u2}/two-factor", None, Need::Accounts),
     ("DELETE", "/api/v1/admin/users/{u2}/two-factor", None, Need::Accounts),
 ];
 
+const LOG_SETTINGS: &str = r#"{"files":true,"max_file_kb":1024,"new_file":"daily","keep_days":90,"remote":null}"#;
+// Nothing is mailed: the mail test below counts the messages the mail server received.
+const NOTIFICATION: &str =
+    r#"{"event":306,"recipients":["{c}@example.com"],"send_email":false,"trigger":{"groups":["{g}"]}}"#;
 const GROUP_READ: &str = r#"{"grants":[{"object":{"kind":"database"},"subject":{"kind":"group","name":"{g}"},
     "permission":"read","setting":"allow"}]}"#;
 const ASSIGN: &str = r#"{"users":["{u}"],"database":{"kind":"existing","name":"{d}"},"permissions":["access"]}"#;
@@ -184,6 +195,7 @@ struct Fixtures {
     session: String,
     database: String,
     database_session: String,
+    notification: String,
 }
 
 async fn fixtures(server: &TestServer, raw: &Raw, admin: &str, tag: &str) -> Fixtures {
@@ -209,7 +221,10 @@ async fn fixtures(server: &TestServer, raw: &Raw, admin: &str, tag: &str) -> Fix
     // A second session of the user opens the database, so that it shows as connected.
     let opened = common::login(server, &user, USER_PASSWORD, tresor_api::ClientKind::Api).await;
     raw.get(&format!("/api/v1/vault/databases/{database}/folders"), Some(&opened.token)).await.expect_ok();
-    Fixtures { user, group, group2, session, database, database_session: opened.session.id }
+    let body = json!({"event": 306, "recipients": [format!("{tag}@example.com")], "send_email": false}).to_string();
+    let added = raw.send("POST", "/api/v1/admin/notifications", Some(admin), Body::Json(&body)).await;
+    let notification = added.expect_ok()["id"].to_string();
+    Fixtures { user, group, group2, session, database, database_session: opened.session.id, notification }
 }
 
 async fn caller_token(server: &TestServer, raw: &Raw, admin: &str, row: &Row) -> Option<String> {
@@ -246,7 +261,8 @@ async fn every_admin_route_with_every_kind_of_caller() {
                 .replace("{g}", &f.group)
                 .replace("{sid}", &f.session)
                 .replace("{dsid}", &f.database_session)
-                .replace("{d}", &f.database);
+                .replace("{d}", &f.database)
+                .replace("{n}", &f.notification);
             let body = body.map(|b| {
                 b.replace("{c}", row.tag)
                     .replace("{u}", &f.user)
@@ -268,6 +284,10 @@ async fn every_admin_route_with_every_kind_of_caller() {
         }
         if row.accounts != OK {
             nothing_changed(&raw, &admin, &f, row.tag).await;
+        }
+        if row.server != OK {
+            let kept = raw.get(&format!("/api/v1/admin/notifications/{}", f.notification), Some(&admin)).await;
+            assert_eq!(kept.expect_ok()["send_email"], false, "{} changed or deleted the notification", row.tag);
         }
         if row.databases != OK {
             no_database_changed(&raw, &admin, &f, row.tag, row.accounts != OK).await;

@@ -211,6 +211,15 @@ impl AuditLog {
         Ok(list)
     }
 
+    /// One notification (630, as for the list).
+    pub async fn notification(&self, caller: &Caller, _cap: ManageServer, id: u64) -> Result<Notification, CoreError> {
+        let list = self.store.notifications().await?;
+        let n =
+            list.into_iter().find(|n| n.id == id).ok_or_else(|| CoreError::not_found(format!("notification {id}")))?;
+        self.note(AuditEvent::new(630).by(caller).object(n.id, notification_label(&n))).await;
+        Ok(n)
+    }
+
     /// Adds a notification (607).
     pub async fn add_notification(
         &self,

@@ -6,6 +6,7 @@ pub(crate) mod databases;
 pub(crate) mod entries;
 pub(crate) mod groups;
 pub(crate) mod log;
+pub(crate) mod log_admin;
 pub(crate) mod server;
 pub(crate) mod signin;
 pub(crate) mod users;
@@ -43,6 +44,12 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/log", get(log::list))
         .route("/admin/log/export", get(log::export))
         .route("/admin/log/verify", get(log::verify))
+        .route("/admin/log-settings", get(log_admin::settings).put(log_admin::update_settings))
+        .route("/admin/notifications", get(log_admin::notifications).post(log_admin::add_notification))
+        .route(
+            "/admin/notifications/{id}",
+            get(log_admin::notification).put(log_admin::change_notification).delete(log_admin::delete_notification),
+        )
         .route("/admin/users/{user}/two-factor", get(signin::two_factor).delete(signin::reset_two_factor))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{user}", get(users::show).patch(users::update).delete(users::delete))

@@ -14,6 +14,7 @@ pub use cache::SHARED_CACHE_TTL;
 mod entries;
 mod folders;
 mod grants;
+mod lookup;
 mod search;
 pub use search::ResolvedPath;
 mod settings;
