@@ -199,3 +199,18 @@ async fn records_appended_while_files_are_off_are_skipped() {
     assert_eq!(seqs, (end + 1..=last).collect::<Vec<_>>());
     stop(task).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_writes_its_log_into_logs_in_its_data_directory() {
+    let server = tresor_testkit::TestServer::start().await;
+    // Logging in and the first password change are recorded.
+    let _admin = server.admin().await;
+    let logs = server.data_path().join("logs");
+    wait_until("the server's log reaches its files", || logs.exists() && log_lines(&logs).len() >= 2).await;
+    let lines = log_lines(&logs);
+    for (i, line) in lines.iter().enumerate() {
+        let m = tresor_testkit::rfc5424::parse(line).unwrap_or_else(|e| panic!("{e}\n{line}"));
+        assert_eq!((m.facility, m.app_name.as_deref()), (13, Some("tresor")), "{line}");
+        assert_eq!(seq_of(line), i as u64 + 1, "{line}");
+    }
+}
