@@ -3,6 +3,48 @@
 //! The manual's table is followed number for number. Events Tresor has that the table lacks take numbers the table
 //! leaves free in the same range (106–109 for sign-in, 644–646 for server management), listed last in each range
 //! and marked `tresor_only`. Numbers never change meaning once released.
+//!
+//! # How the manual's events map onto Tresor
+//!
+//! Each service records its events where they happen (`signin/audit.rs`, `accounts/audit.rs`,
+//! `vault/service/audit.rs` and the services themselves): after the change is made, or — for 305 — before what it
+//! guards is handed out. Where the manual's wording needs reading for Tresor:
+//!
+//! - **101/102 and 601/602.** Tresor has no separate Server Manager: administrators use the same clients. A log
+//!   on or out of an account that manages the server — one holding a server role, or the super administrator —
+//!   is 601/602; everyone else's is 101/102. (The same accounts keep working while the server is paused.) The new
+//!   object names the client kind (`cli client`, `web client`, `api client`).
+//! - **104** is recorded for a user's own change ("changed by the user") and for an administrator setting a
+//!   password ("set by an administrator", the account as the object).
+//! - **105 "Connecting to the server" is not recorded.** A Tresor client has no connection apart from its log on:
+//!   each request carries its session, and a TLS connection as such names no user. Recording connections would
+//!   add a record without a user for every HTTP connection, or a second record for every log on (101).
+//! - **106** names the account as it was typed (no id when there is no such account; something that cannot be an
+//!   account name is not written down) with the reason: `wrong password`, `unknown account`, `deactivated`,
+//!   `address not allowed`, `client not allowed`, `paused`, `logged on elsewhere`, `sign-in settings damaged`,
+//!   or `wrong current password at a password change`. Attempts refused by the per-address rate limit are not
+//!   recorded one by one: the limit is what keeps a guessing flood cheap, and a record each would undo it.
+//! - **201 "A database was sent to a user" is not recorded**: Tresor never sends a database whole. Opening one
+//!   (its folder tree) or first listing its entries within a session is **203**, once per session — the moment
+//!   the session joins the database's connections in Database Properties.
+//! - **202 "closed", 205 "printed" and 206 "updated" are not recorded**: a database is not closed (its connection
+//!   ends with the session, 102 or 613), there is no printing, and users change entries and folders (3xx, 4xx),
+//!   not a database as a whole; administrators' changes of its properties are 605.
+//! - **204 "exported"** waits for an export, which Tresor does not have yet.
+//! - **305 "An entry was accessed"** only in databases that monitor accesses (Database Properties → Advanced): the
+//!   current version, an old version, the TOTP code, a document. It is written with `AuditLog::record` before the
+//!   answer, and when it cannot be written the answer is `audit_unavailable` instead of the secret.
+//! - **501/502.** The manual's "received by a user" reads as the translation of "received from a user"
+//!   (German *von*), since 502 already is "sent to a user": 501 is an upload (the server received the document's
+//!   content), 502 a download. 503 is a document deleted.
+//! - **604** is the server policy (permissions and entry types); **617** the sign-in, vault and log settings.
+//! - **618 "The database was read by the admin"**: the folder tree, permissions, properties or effective rights of
+//!   a database read by its administrators.
+//! - **622/623**: grants removed and set, one record per user or group listing `permission setting on object`.
+//! - **621** is recorded at every start ("first start" the first time), with no user.
+//! - Entries are named by their path (`Folder/Sub/Title`), folders by theirs, documents by the entry's path and
+//!   the file name. No record holds a password, a field value, a code or a token.
+//! - 301/302/308/309 (locks and seals) and 644 come with those features.
 
 /// RFC 5424 severities the log uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
