@@ -1,5 +1,6 @@
-//! `CoreAuth`: tresor-core's auth and account services on a real SQLite store in a temporary directory, with a
-//! clock the test moves — for rules that depend on time, which a running server would make a test wait for.
+//! `CoreAuth`: tresor-core's auth, account and vault services on a real SQLite store in a temporary directory, with
+//! a clock the test moves — for rules that depend on time, which a running server would make a test wait for — and
+//! the server log's store in the test's hands, for a test that makes the log fail.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -12,9 +13,10 @@ use tresor_core::clock::ManualClock;
 use tresor_core::session::ClientKind;
 use tresor_core::signin::LoginRequest;
 use tresor_core::signin::store::SigninStore;
+use tresor_core::vault::VaultStore;
 use tresor_core::{
-    AccountService, AuthPorts, AuthService, AuthSettings, Caller, Clock, Keyring, LoginStep, PasswordWork, Store,
-    Timestamp,
+    AccountObserver, AccountService, AuthPorts, AuthService, AuthSettings, Caller, Clock, Keyring, LoginStep,
+    PasswordWork, Store, Timestamp, VaultService,
 };
 use tresor_crypto::{Argon2Params, MasterKey, PasswordHasher};
 
@@ -27,6 +29,7 @@ pub struct CoreAuth {
     pub clock: Arc<ManualClock>,
     pub auth: Arc<AuthService>,
     pub accounts: AccountService,
+    pub vault: Arc<VaultService>,
     /// The store behind the services, for a test that damages what they read.
     pub store: Arc<dyn Store>,
     /// The keyring the services seal secrets with (the mail server's password among them).
@@ -46,12 +49,25 @@ impl CoreAuth {
     /// # Panics
     /// When any of that fails: a test cannot go on without it.
     pub async fn start(start: Timestamp) -> Self {
+        Self::start_with_log(start, |store| store).await
+    }
+
+    /// As [`CoreAuth::start`], with the server log's store passed through `log` first: a test wraps it to make
+    /// appends fail.
+    ///
+    /// # Panics
+    /// As [`CoreAuth::start`].
+    pub async fn start_with_log(
+        start: Timestamp,
+        log: impl FnOnce(Arc<dyn AuditStore>) -> Arc<dyn AuditStore>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
         let sql = tresor_store_sqlite::open(&dir.path().join("t.db")).await;
         let sql = Arc::new(sql.unwrap_or_else(|e| panic!("SQLite store: {e}")));
         let store: Arc<dyn Store> = sql.clone();
         let signin: Arc<dyn SigninStore> = sql.clone();
-        let audit_store: Arc<dyn AuditStore> = sql;
+        let vault_store: Arc<dyn VaultStore> = sql.clone();
+        let audit_store: Arc<dyn AuditStore> = log(sql);
         let master = MasterKey::generate().unwrap_or_else(|e| panic!("master key: {e}"));
         let keyring = Keyring::bind(master, store.as_ref()).await.unwrap_or_else(|e| panic!("keyring: {e}"));
         let keyring = Arc::new(keyring);
@@ -74,7 +90,17 @@ impl CoreAuth {
             audit: AuditLog::start(audit_store, Arc::clone(&store), Arc::clone(&dyn_clock)),
         };
         let auth = Arc::new(AuthService::new(ports, work, settings));
-        let accounts = AccountService::new(Arc::clone(&store), dyn_clock, Arc::clone(&auth), 3);
+        let accounts = AccountService::new(Arc::clone(&store), Arc::clone(&dyn_clock), Arc::clone(&auth), 3);
+        let vault = VaultService::new(
+            Arc::clone(&store),
+            vault_store,
+            dyn_clock,
+            Arc::clone(&keyring),
+            Arc::clone(&auth),
+            Duration::from_secs(5),
+        );
+        let vault = Arc::new(vault);
+        accounts.observe(Arc::clone(&vault) as Arc<dyn AccountObserver>);
         let otp = accounts.ensure_super_admin().await.unwrap_or_else(|e| panic!("super administrator: {e}"));
         let request = LoginRequest {
             account: SUPER_ADMIN_ACCOUNT,
@@ -87,6 +113,6 @@ impl CoreAuth {
         let LoginStep::Session(session) = step else { panic!("no second factor is configured yet") };
         let admin = auth.authenticate(session.token.expose_secret(), LOCAL).await;
         let admin = admin.unwrap_or_else(|e| panic!("super administrator session: {e}"));
-        CoreAuth { clock, auth, accounts, store, keyring, admin, dir }
+        CoreAuth { clock, auth, accounts, vault, store, keyring, admin, dir }
     }
 }

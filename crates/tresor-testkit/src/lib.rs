@@ -6,7 +6,8 @@
 //! The other peers follow the same rule: [`smtp::SmtpSink`] (aiosmtpd), [`rsyslog::Rsyslog`] (rsyslogd) and
 //! [`authenticator`] (`oathtool`, `pyotp`). [`rfc5424`] checks syslog lines strictly against the RFC.
 //!
-//! Below the server: [`core_auth::CoreAuth`] runs the core auth service on SQLite with a clock the test moves.
+//! Below the server: [`core_auth::CoreAuth`] runs the core auth, account and vault services on SQLite with a clock
+//! the test moves.
 
 #![allow(clippy::print_stderr)] // Skips are announced on stderr, where the test harness shows them.
 mod arrivals;
