@@ -55,7 +55,7 @@ impl LogName {
         let n = n.strip_prefix('-')?;
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let (y, m, d) = (date.get(0..4)?, date.get(5..7)?, date.get(8..10)?);
-        if !(digits(y) && digits(m) && digits(d) && &date[4..5] == "-" && &date[7..8] == "-") {
+        if !(digits(y) && digits(m) && digits(d) && date.get(4..5) == Some("-") && date.get(7..8) == Some("-")) {
             return None;
         }
         if n.len() < 3 || !digits(n) {
@@ -385,6 +385,7 @@ mod tests {
             "tresor-2026-02-30-001.log",
             "tresor-2026-12-01-001.log.gz",
             "tresor-+026-12-01-001.log",
+            "tresor-2026é2-01-001.log",
             POSITION_FILE,
             "notes.txt",
         ] {
