@@ -13,6 +13,7 @@
 mod arrivals;
 pub mod authenticator;
 pub mod core_auth;
+pub mod exports;
 pub mod rfc5424;
 pub mod rsyslog;
 pub mod smtp;

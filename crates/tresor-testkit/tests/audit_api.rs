@@ -9,9 +9,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::{Raw, expect_err};
 use serde_json::{Value, json};
 use tresor_api::{
@@ -20,6 +17,7 @@ use tresor_api::{
     TriggerView,
 };
 use tresor_client::Client;
+use tresor_testkit::exports::{csv_rows, xml_records};
 use tresor_testkit::{Options, TestServer};
 
 /// Every record the filter matches, newest first, read page by page with `before`.
@@ -226,38 +224,6 @@ async fn only_event_log_readers_and_server_administrators_read_the_log() {
 }
 
 // --- exports and the chain ------------------------------------------------------------------------------------
-
-/// Runs `script` with `python3 -c`, `input` on its standard input; its standard output parsed as JSON.
-fn python(script: &str, input: &[u8]) -> Value {
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 (the CSV and XML parsers of these tests)");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "python3 refused the file: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// The rows of a CSV file, parsed strictly by Python's csv module (RFC 4180 quoting, CRLF kept inside fields).
-fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
-    let script = "import csv, io, json, sys\n\
-                  text = io.TextIOWrapper(sys.stdin.buffer, encoding='utf-8', newline='')\n\
-                  print(json.dumps(list(csv.reader(text, strict=True))))";
-    serde_json::from_value(python(script, bytes)).unwrap()
-}
-
-/// An XML file parsed by Python's ElementTree: the root's tag and attributes, and each record's fields.
-fn xml_records(bytes: &[u8]) -> Value {
-    let script = "import json, sys, xml.etree.ElementTree as ET\n\
-                  root = ET.fromstring(sys.stdin.buffer.read())\n\
-                  recs = [dict([('seq', r.get('seq'))] + [(f.tag, f.text or '') for f in r]) for r in root]\n\
-                  print(json.dumps({'tag': root.tag, 'attrib': root.attrib, 'records': recs}))";
-    python(script, bytes)
-}
 
 async fn export(client: &Client, format: LogExportFormat, filter: &LogFilterQuery) -> Vec<u8> {
     client.export_log(format, filter).await.unwrap().bytes().await.unwrap()

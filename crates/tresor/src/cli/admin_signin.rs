@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow};
 use clap::{Args, Subcommand};
 use serde_json::Value;
 use tresor_api::{MailSettings, MailSettingsRequest, MailTls, PauseState, SigninSettings, SigninSettingsPatch};
@@ -11,6 +11,7 @@ use tresor_api::{MailSettings, MailSettingsRequest, MailTls, PauseState, SigninS
 use super::connect::Context;
 use super::output::{fields, joined, wire_name, yes_no};
 use super::prompt::secret_value;
+use super::settings_edit::{assign, split};
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCommand {
@@ -90,27 +91,13 @@ fn patch(current: &SigninSettings, changes: &[String]) -> Result<SigninSettingsP
     let mut doc = serde_json::to_value(current).context("cannot encode the settings")?;
     let mut touched = serde_json::Map::new();
     for change in changes {
-        let (key, value) =
-            change.split_once('=').ok_or_else(|| anyhow!("expected SECTION.FIELD=VALUE, got {change}"))?;
+        let (key, value) = split(change, "SECTION.FIELD=VALUE")?;
         let (section, field) = key.split_once('.').ok_or_else(|| anyhow!("expected SECTION.FIELD, got {key}"))?;
         let slot = doc
             .get_mut(section)
             .and_then(|s| s.get_mut(field))
             .ok_or_else(|| anyhow!("unknown setting {key}; `tresor admin settings show --json` lists them"))?;
-        *slot = match slot {
-            Value::Bool(_) => Value::Bool(match value {
-                "true" | "yes" | "on" => true,
-                "false" | "no" | "off" => false,
-                _ => bail!("{key} is true or false"),
-            }),
-            Value::Number(_) => {
-                Value::from(value.parse::<u64>().map_err(|_| anyhow!("{key} is a whole number, got {value}"))?)
-            }
-            Value::Array(_) => {
-                Value::Array(value.split(',').filter(|v| !v.is_empty()).map(|v| Value::from(v.trim())).collect())
-            }
-            _ => Value::from(value),
-        };
+        assign(slot, &key, &value)?;
         touched.insert(section.to_owned(), doc[section].clone());
     }
     serde_json::from_value(Value::Object(touched)).map_err(|e| anyhow!("invalid value: {e}"))

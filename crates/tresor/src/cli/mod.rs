@@ -6,6 +6,8 @@
 mod account;
 mod admin_db;
 mod admin_groups;
+mod admin_log;
+mod admin_notify;
 mod admin_policy;
 mod admin_rights;
 mod admin_server;
@@ -15,6 +17,7 @@ mod args;
 mod connect;
 mod output;
 mod prompt;
+mod settings_edit;
 mod state;
 mod vault;
 mod vault_address;
@@ -32,6 +35,8 @@ use tresor_client::ClientError;
 use self::account::{HealthcheckArgs, LoginArgs, PasswdArgs};
 use self::admin_db::DbCommand;
 use self::admin_groups::GroupCommand;
+use self::admin_log::LogArgs;
+use self::admin_notify::NotificationCommand;
 use self::admin_policy::{AssignArgs, PolicyCommand, VaultSettingsCommand};
 use self::admin_rights::{GrantArgs, RevokeArgs, RightsCommand};
 use self::admin_server::SessionCommand;
@@ -84,7 +89,7 @@ pub enum Command {
     Passwd(PasswdArgs),
     #[command(flatten)]
     Vault(VaultCommand),
-    /// Administer the server: dashboard, users, groups, sessions, databases, permissions, policies.
+    /// Administer the server: dashboard, users, groups, sessions, databases, permissions, policies, the log.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
@@ -158,6 +163,13 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// Read the server log (newest first, with the advanced filter); export, follow or verify it; its settings.
+    Log(Box<LogArgs>),
+    /// Manage notifications: e-mails to chosen recipients when a chosen event happens.
+    Notification {
+        #[command(subcommand)]
+        command: NotificationCommand,
+    },
     /// Pause the server: clients can neither log in nor work; administrators can.
     Pause,
     /// Continue a paused server.
@@ -188,6 +200,8 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
             AdminCommand::VaultSettings { command } => admin_policy::vault_settings(&ctx, command).await,
             AdminCommand::Settings { command } => admin_signin::settings(&ctx, command).await,
             AdminCommand::Mail { command } => admin_signin::mail(&ctx, command).await,
+            AdminCommand::Log(args) => admin_log::run(&ctx, *args).await,
+            AdminCommand::Notification { command } => admin_notify::run(&ctx, command).await,
             AdminCommand::Pause => admin_signin::pause(&ctx, true).await,
             AdminCommand::Continue => admin_signin::pause(&ctx, false).await,
         },

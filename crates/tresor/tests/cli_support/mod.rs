@@ -183,8 +183,16 @@ impl Proc {
 
     /// SIGTERM, as a service manager stops the server, then [`Proc::finish`].
     pub fn terminate(&mut self) -> Finished {
-        rustix::process::kill_process(rustix::process::Pid::from_child(&self.child), rustix::process::Signal::TERM)
-            .unwrap();
+        self.signal(rustix::process::Signal::TERM)
+    }
+
+    /// SIGINT, as Ctrl-C at a terminal, then [`Proc::finish`].
+    pub fn interrupt(&mut self) -> Finished {
+        self.signal(rustix::process::Signal::INT)
+    }
+
+    fn signal(&mut self, signal: rustix::process::Signal) -> Finished {
+        rustix::process::kill_process(rustix::process::Pid::from_child(&self.child), signal).unwrap();
         self.finish()
     }
 }
