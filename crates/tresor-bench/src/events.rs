@@ -7,7 +7,6 @@
 //! or the bench's own, which reads octet-counted frames (RFC 6587) and checks that the record numbers arrive
 //! complete.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +54,10 @@ pub struct EventsReport {
     /// Records the bench's own receiver got (None with an external one), and the numbers missing among them.
     pub received: Option<u64>,
     pub missing: Option<u64>,
+    /// The first few record numbers that never arrived.
+    pub first_missing: Vec<u64>,
+    /// Records the sender dropped to keep its spool within bounds.
+    pub dropped: u64,
     /// Lines in the log files once drained.
     pub file_lines: u64,
     /// Seconds from the last append until the files and the receiver held everything.
@@ -69,17 +72,19 @@ impl EventsReport {
             format!("append latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms\n", l.p50_ms, l.p99_ms, l.max_ms)
         });
         let received = match (self.received, self.missing) {
-            (Some(r), Some(m)) => format!("receiver got {r} records, {m} missing\n"),
+            (Some(r), Some(0)) => format!("receiver got {r} records, none missing\n"),
+            (Some(r), Some(m)) => format!("receiver got {r} records, {m} missing (first: {:?})\n", self.first_missing),
             _ => "receiver: external (count its output)\n".to_owned(),
         };
         let rss: Vec<String> = self.rss_mib.iter().map(|m| format!("{m:.0}")).collect();
         format!(
-            "appended {} events in {:.1} events/s (asked {})\n{lat}{received}log files hold {} lines\n\
+            "appended {} events in {:.1} events/s (asked {})\n{lat}{received}log files hold {} lines; the sender dropped {}\n\
              receiver lag at most {} records; drained {:.1} s after the last append\nRSS every 10 s (MiB): {}\n",
             self.appended,
             self.rate_achieved,
             self.rate_asked,
             self.file_lines,
+            self.dropped,
             self.max_receiver_lag,
             self.drain_seconds,
             rss.join(" ")
@@ -87,11 +92,30 @@ impl EventsReport {
     }
 }
 
-/// What the bench's own receiver has seen.
+/// What the bench's own receiver has seen: one bit per record number, so that its own memory stays flat.
 #[derive(Debug, Default)]
 struct Received {
     count: AtomicU64,
-    seqs: Mutex<BTreeSet<u64>>,
+    seqs: Mutex<SeqBits>,
+}
+
+#[derive(Debug, Default)]
+struct SeqBits(Vec<u64>);
+
+impl SeqBits {
+    /// Marks `seq`; false when it was marked already (a repeat).
+    fn insert(&mut self, seq: u64) -> bool {
+        let (word, bit) = ((seq / 64) as usize, seq % 64);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        let new = self.0[word] & (1 << bit) == 0;
+        self.0[word] |= 1 << bit;
+        new
+    }
+    fn contains(&self, seq: u64) -> bool {
+        self.0.get((seq / 64) as usize).is_some_and(|w| w & (1 << (seq % 64)) != 0)
+    }
 }
 
 pub async fn run(args: &EventsArgs) -> anyhow::Result<EventsReport> {
@@ -125,7 +149,15 @@ pub async fn run(args: &EventsArgs) -> anyhow::Result<EventsReport> {
     let audit = AuditLog::start(audit_store, Arc::clone(&store), clock);
     let config = tresor_jobs::JobsConfig { data_dir: dir.clone(), hostname: Some("bench".into()) };
     let files = tokio::spawn(tresor_jobs::LogFiles::new(Arc::clone(&audit), Arc::clone(&store), config.clone()).run());
-    let syslog = tokio::spawn(tresor_jobs::RemoteSyslog::new(Arc::clone(&audit), Arc::clone(&store), config).run());
+    let sender = tresor_jobs::RemoteSyslog::new(Arc::clone(&audit), Arc::clone(&store), config);
+    let sent = sender.status();
+    let syslog = tokio::spawn(sender.run());
+    // A sender that is switched on starts at the end of the log: wait until it has, so that it sees every event.
+    let waiting = Instant::now();
+    while !sent.started.load(Ordering::Acquire) {
+        anyhow::ensure!(waiting.elapsed() < Duration::from_secs(10), "the syslog sender did not start");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     // The producer: every millisecond, the events due by then, each appended by its own task as requests would.
     let started = Instant::now();
@@ -165,7 +197,7 @@ pub async fn run(args: &EventsArgs) -> anyhow::Result<EventsReport> {
         if Instant::now() >= next_sample {
             next_sample += Duration::from_secs(1);
             let head = *audit.subscribe().borrow();
-            max_lag = max_lag.max(head.saturating_sub(received_so_far(&args.receiver, &received, &audit).await));
+            max_lag = max_lag.max(head.saturating_sub(received_so_far(&args.receiver, &received, &sent)));
             if rss.len() as u64 * 10 <= started.elapsed().as_secs() {
                 rss.push(rss_mib());
             }
@@ -181,7 +213,7 @@ pub async fn run(args: &EventsArgs) -> anyhow::Result<EventsReport> {
     let deadline = last_append + args.drain;
     let mut file_lines = count_lines(&logs)?;
     loop {
-        let got = received_so_far(&args.receiver, &received, &audit).await;
+        let got = received_so_far(&args.receiver, &received, &sent);
         if file_lines >= head && got >= head {
             break;
         }
@@ -195,12 +227,13 @@ pub async fn run(args: &EventsArgs) -> anyhow::Result<EventsReport> {
     rss.push(rss_mib());
     files.abort();
     syslog.abort();
-    let (received_count, missing) = if args.receiver.is_none() {
+    let (received_count, missing, first_missing) = if args.receiver.is_none() {
         let seqs = received.seqs.lock().await;
-        let missing = (1..=head).filter(|s| !seqs.contains(s)).count() as u64;
-        (Some(seqs.len() as u64), Some(missing))
+        let missing: Vec<u64> = (1..=head).filter(|s| !seqs.contains(*s)).collect();
+        let got = received.count.load(Ordering::Relaxed);
+        (Some(got), Some(missing.len() as u64), missing.into_iter().take(10).collect())
     } else {
-        (None, None)
+        (None, None, Vec::new())
     };
     let latencies = std::mem::take(&mut *latencies.lock().map_err(|_| anyhow::anyhow!("latency lock"))?);
     Ok(EventsReport {
@@ -211,18 +244,20 @@ pub async fn run(args: &EventsArgs) -> anyhow::Result<EventsReport> {
         max_receiver_lag: max_lag,
         received: received_count,
         missing,
+        first_missing,
+        dropped: sent.dropped.load(Ordering::Relaxed),
         file_lines,
         drain_seconds,
         rss_mib: rss,
     })
 }
 
-/// How many records the receiver has: counted by the bench's own, or the syslog worker's position for an external
+/// How many records the receiver has: counted by the bench's own, or the syslog sender's position for an external
 /// one (what it has written to the connection).
-async fn received_so_far(external: &Option<String>, received: &Received, audit: &AuditLog) -> u64 {
+fn received_so_far(external: &Option<String>, received: &Received, sent: &tresor_jobs::RemoteSyslogStatus) -> u64 {
     match external {
         None => received.count.load(Ordering::Relaxed),
-        Some(_) => audit.store().audit_cursor("syslog").await.unwrap_or(0),
+        Some(_) => sent.position.load(Ordering::Relaxed),
     }
 }
 
@@ -273,7 +308,16 @@ fn count_lines(dir: &Path) -> anyhow::Result<u64> {
     for entry in entries {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "log") {
-            lines += std::fs::read(&path)?.iter().filter(|&&b| b == b'\n').count() as u64;
+            let mut file = std::io::BufReader::new(std::fs::File::open(&path)?);
+            loop {
+                let chunk = std::io::BufRead::fill_buf(&mut file)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+                let n = chunk.len();
+                std::io::BufRead::consume(&mut file, n);
+            }
         }
     }
     Ok(lines)
