@@ -68,6 +68,7 @@ macro_rules! contract_suite {
             audit_concurrent_appends_never_fork_the_chain,
             audit_filters_and_pages,
             audit_worker_positions_and_notifications,
+            audit_tampering_in_the_store_is_found,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {

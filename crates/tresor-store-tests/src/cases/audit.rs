@@ -165,3 +165,43 @@ pub async fn audit_worker_positions_and_notifications(db: TestDb) {
     assert!(matches!(log.update_notification(9, &everyone).await, Err(tresor_core::StoreError::NotFound(_))));
     assert_eq!(log.notifications().await.unwrap().iter().map(|n| n.id).collect::<Vec<_>>(), [1, 3]);
 }
+
+/// Checks the whole stored log against its head, as `AuditLog::verify` does.
+async fn verdict(log: &dyn AuditStore) -> Option<tresor_core::audit::ChainProblem> {
+    verify_chain(&everything(log).await, log.audit_head().await.unwrap()).problem
+}
+
+pub async fn audit_tampering_in_the_store_is_found(db: TestDb) {
+    use tresor_core::audit::ChainProblem;
+    let log = audit(&db);
+    let batch: Vec<_> = (1..=6).map(|i| (at(i), event(303, "ann", &format!("Web/Entry {i}")))).collect();
+    log.append_audit(&batch).await.unwrap();
+    assert_eq!(verdict(log.as_ref()).await, None);
+    let pool = db.sql().pool();
+    let exec = |sql: &'static str| async move { sqlx::query(sql).execute(pool).await.unwrap() };
+
+    // Altered: a reason added to record 3 afterwards.
+    exec("UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 3").await;
+    assert_eq!(verdict(log.as_ref()).await, Some(ChainProblem::Altered { seq: 3 }));
+    exec("UPDATE audit_log SET reason = NULL WHERE seq = 3").await;
+    assert_eq!(verdict(log.as_ref()).await, None);
+
+    // Reordered: records 2 and 3 swap their numbers (and so their places); a number is part of what is hashed.
+    exec("UPDATE audit_log SET seq = 100 WHERE seq = 2").await;
+    exec("UPDATE audit_log SET seq = 2 WHERE seq = 3").await;
+    exec("UPDATE audit_log SET seq = 3 WHERE seq = 100").await;
+    let swapped = verdict(log.as_ref()).await;
+    assert!(matches!(swapped, Some(ChainProblem::Altered { seq: 2 })), "{swapped:?}");
+    exec("UPDATE audit_log SET seq = 100 WHERE seq = 2").await;
+    exec("UPDATE audit_log SET seq = 2 WHERE seq = 3").await;
+    exec("UPDATE audit_log SET seq = 3 WHERE seq = 100").await;
+    assert_eq!(verdict(log.as_ref()).await, None);
+
+    // Removed: record 4 deleted.
+    exec("DELETE FROM audit_log WHERE seq = 4").await;
+    assert_eq!(verdict(log.as_ref()).await, Some(ChainProblem::Removed { expected: 4, found: 5 }));
+
+    // Truncated: with 5 and 6 gone too, the log ends at 3 while the head, kept apart, says it reached 6.
+    exec("DELETE FROM audit_log WHERE seq >= 5").await;
+    assert_eq!(verdict(log.as_ref()).await, Some(ChainProblem::Truncated { last: 3, head: 6 }));
+}
