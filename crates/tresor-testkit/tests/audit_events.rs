@@ -1,25 +1,29 @@
 //! Every event the services record, through the real server: each act done with the client, then found in the
 //! server log (read with the client) under its number, with its user, address, database, object, new object and
-//! reason — and no record holding a password. The access record of monitored databases (305) is checked to be
-//! written before the secret goes out, and to refuse the secret when it cannot be written, on the core services
-//! with a log whose appends fail.
+//! reason — and no record holding a password. Groups (606 for a creation, a change or a member added or removed,
+//! 611 for a deletion) and their permissions (623/622) are among them. The access record of monitored databases
+//! (305) is checked to be in the log as soon as the secret is out (that it comes first, and that the secret is
+//! refused when it cannot be written, is `audit_access.rs`). A short scenario also runs on PostgreSQL when
+//! `TRESOR_TEST_POSTGRES_URL` names one: its records, a restart, the filters of `GET /admin/log` and the chain
+//! check.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
 mod audit_support;
 mod common;
 
-use audit_support::{Log, Want, allow, by, entry, login_request, refused_login, user};
+use audit_support::{Log, Want, allow, by, entry, login_request, on_database, refused_login, user};
 use common::expect_err;
 use serde_json::json;
 use tresor_api::{
-    AccountOptionsPatch, ChangePasswordRequest, CreateDatabaseRequest, CreateFolderRequest, CreateUserRequest,
-    CustomPasswordChange, ErrorCode, ListQuery, MailSettingsRequest, MailTls, MoveEntryRequest, PermissionName,
-    PolicyStateName, Role, SecondFactorRequest, SetPasswordRequest, SigninSettingsPatch, SubjectRef, TwoFactorMode,
-    UpdateDatabaseRequest, UpdateEntryRequest, UpdateFolderRequest, UpdateServerPolicyRequest, UpdateUserRequest,
+    AccountOptionsPatch, ChangePasswordRequest, CreateDatabaseRequest, CreateFolderRequest, CreateGroupRequest,
+    CreateUserRequest, CustomPasswordChange, ErrorCode, ListQuery, LogFilterQuery, LogPageQuery, LogQuery, LogRecord,
+    MailSettingsRequest, MailTls, MoveEntryRequest, PermissionName, PolicyStateName, RightsQuery, Role,
+    SecondFactorRequest, SetPasswordRequest, SigninSettingsPatch, SubjectRef, TwoFactorMode, UpdateDatabaseRequest,
+    UpdateEntryRequest, UpdateFolderRequest, UpdateGroupRequest, UpdateServerPolicyRequest, UpdateUserRequest,
     UpdateVaultSettingsRequest, WirePassword,
 };
-use tresor_client::LoginReply;
-use tresor_testkit::{Options, TestServer, USER_PASSWORD};
+use tresor_client::{Client, LoginReply};
+use tresor_testkit::{ADMIN_PASSWORD, Engine, Options, TestServer, USER_PASSWORD, postgres_url};
 
 const LOCAL: &str = "127.0.0.1";
 
@@ -55,13 +59,15 @@ async fn signing_in_is_recorded_with_the_account_the_address_and_the_reason() {
         current_password: WirePassword::new(USER_PASSWORD),
         new_password: WirePassword::new(strong),
     };
+    let guessed = ChangePasswordRequest { current_password: WirePassword::new("not her old one"), ..change.clone() };
+    alice.change_password(&guessed).await.unwrap_err();
     alice.change_password(&change).await.unwrap();
+    // A second session of alice's, ended by the administrator (613); she logs out of the first herself (102).
     let alice_too = server.login("alice", strong).await.unwrap();
-    let sessions = admin.list_sessions().await.unwrap().sessions;
-    let second = sessions.iter().find(|s| s.account == "alice").unwrap().id.clone();
+    let second = alice_too.me().await.unwrap().session.id;
     admin.delete_session(&second).await.unwrap();
     drop(alice_too);
-    alice.logout().await.ok();
+    alice.logout().await.unwrap();
     sam.logout().await.unwrap();
 
     let log = Log::read(&admin, start.end()).await;
@@ -81,11 +87,18 @@ async fn signing_in_is_recorded_with_the_account_the_address_and_the_reason() {
     let unknown = log.one(106, &Want { user: Some(Some("nobody")), ..Want::default() });
     assert!(is_unknown(&unknown.user_id), "{unknown:?}");
     assert_eq!(unknown.reason.as_deref(), Some("unknown account"));
+    let current = "wrong current password at a password change";
+    let guess = log.one(106, &Want { user: Some(Some("alice")), reason: Some(Some(current)), ..Want::default() });
+    assert_eq!((guess.user_id.clone(), guess.address.as_deref()), (alice_id.clone(), Some(LOCAL)));
+    let out = log.one(102, &Want { user: Some(Some("alice")), object: Some(None), ..Want::default() });
+    assert_eq!((out.address.as_deref(), out.new_object.as_deref()), (Some(LOCAL), Some("api client")));
+    assert_eq!(out.user_id, alice_id);
     let own = log.one(104, &Want { user: Some(Some("alice")), ..Want::default() });
     assert_eq!((own.object.as_deref(), own.new_object.as_deref()), (Some("alice"), Some("changed by the user")));
     let cut = log.one(613, &Want { user: Some(Some("admin")), object: Some(Some("alice")), ..Want::default() });
     assert_eq!(cut.new_object.as_deref(), Some("disconnected by an administrator"));
     log.assert_never_says("not her password");
+    log.assert_never_says("not her old one");
     log.assert_never_says(strong);
 }
 
@@ -164,6 +177,8 @@ async fn lockouts_refusals_and_second_factors_are_recorded() {
 
     // Pause, continue, Reset 2FA, the dashboard and the lists.
     admin.set_paused(true).await.unwrap();
+    admin.set_paused(true).await.unwrap();
+    refused_login(&server, "erin", USER_PASSWORD).await;
     admin.set_paused(false).await.unwrap();
     admin.reset_user_two_factor("dave").await.unwrap();
     admin.server_info().await.unwrap();
@@ -201,9 +216,12 @@ async fn lockouts_refusals_and_second_factors_are_recorded() {
     assert_eq!(no_address.reason.as_deref(), Some("the account has no e-mail address"));
     let unsent = log.one(109, &Want { user: Some(Some("fay")), ..Want::default() });
     assert_eq!(unsent.reason.as_deref(), Some("the mail server could not be reached"));
+    // Pausing a paused server changes nothing and is not recorded again.
     for event in [614, 615, 627, 625, 626] {
-        log.one(event, &Want { user: Some(Some("admin")), ..Want::default() });
+        let done = log.one(event, &Want { user: Some(Some("admin")), object: Some(None), ..Want::default() });
+        assert_eq!(done.address.as_deref(), Some(LOCAL));
     }
+    log.one(106, &Want { user: Some(Some("erin")), reason: Some(Some("paused")), ..Want::default() });
     log.one(620, &admin_did("dave"));
     log.assert_never_says("smtp-secret-1");
     log.assert_never_says("guess one");
@@ -377,4 +395,128 @@ async fn the_vault_records_entries_folders_documents_and_their_administration() 
     for secret in [SECRET, "hunter2-second-secret", CUSTOM, "BEGIN KEY", "GEZDGNBVGY3TQOJQ"] {
         log.assert_never_says(secret);
     }
+}
+
+#[tokio::test]
+async fn groups_their_members_and_their_permissions_are_recorded() {
+    let server = server().await;
+    let admin = server.admin().await;
+    user(&server, &admin, "gina").await;
+    let db = admin.create_database(&CreateDatabaseRequest { name: "Shared".into(), comments: String::new() }).await;
+    let db = db.unwrap().id;
+    let start = Log::read(&admin, 0).await.end();
+
+    let group = |name: &str, disabled: bool| CreateGroupRequest { name: name.into(), disabled, ..Default::default() };
+    let ops = admin.create_group(&group("Ops", false)).await.unwrap().id;
+    let nights = admin.create_group(&group("Night shift", true)).await.unwrap().id;
+    let rename = UpdateGroupRequest {
+        name: Some("Operations".into()),
+        description: Some("Who runs the servers".into()),
+        ..Default::default()
+    };
+    admin.update_group("Ops", &rename).await.unwrap();
+    admin.add_group_user("Operations", "gina").await.unwrap();
+    admin.add_group_group("Operations", "Night shift").await.unwrap();
+    let operations = || json!({"kind": "group", "name": "Operations"});
+    admin.put_grants(&db, &on_database(operations(), &[("access", "allow"), ("read", "allow")]), None).await.unwrap();
+    let rights = RightsQuery { user: "gina".into(), entry: None, folder: None };
+    admin.explain_rights(&db, &rights, None).await.unwrap();
+    admin.put_grants(&db, &on_database(operations(), &[("read", "undefined")]), None).await.unwrap();
+    admin.remove_group_group("Operations", "Night shift").await.unwrap();
+    admin.remove_group_user("Operations", "gina").await.unwrap();
+    admin.update_group("Operations", &UpdateGroupRequest { disabled: Some(true), ..Default::default() }).await.unwrap();
+    admin.delete_group("Night shift").await.unwrap();
+    admin.delete_group(&ops).await.unwrap();
+
+    let log = Log::read(&admin, start).await;
+    let admin_did =
+        |object: &'static str| Want { user: Some(Some("admin")), object: Some(Some(object)), ..Want::default() };
+    let changed = |object: &'static str, what: &'static str| Want { new_object: Some(Some(what)), ..admin_did(object) };
+    log.one(606, &changed("Ops", "created"));
+    log.one(606, &changed("Night shift", "created; disabled"));
+    log.one(606, &changed("Operations", "name: Ops → Operations; description"));
+    for what in [
+        "member added: user gina",
+        "member added: group Night shift",
+        "member removed: group Night shift",
+        "member removed: user gina",
+        "disabled",
+    ] {
+        log.one(606, &changed("Operations", what));
+    }
+    assert_eq!(log.of(606).len(), 8, "{:#?}", log.of(606));
+    log.one(611, &Want { new_object: Some(None), ..admin_did("Night shift") });
+    log.one(611, &Want { new_object: Some(None), ..admin_did("Operations") });
+    for record in log.of(606).into_iter().chain(log.of(611)) {
+        let id = if record.object.as_deref() == Some("Night shift") { &nights } else { &ops };
+        assert_eq!(record.object_id.as_ref(), Some(id), "{record:#?}");
+        assert_eq!((record.address.as_deref(), record.database.as_deref()), (Some(LOCAL), None), "{record:#?}");
+    }
+    let in_shared = Want { object: Some(Some("Operations")), ..by("admin", "Shared") };
+    let both = Some(Some("access Allow on the database; read Allow on the database"));
+    let set = log.one(623, &Want { new_object: both, ..in_shared.clone() });
+    log.one(622, &Want { new_object: Some(Some("read on the database")), ..in_shared });
+    assert_eq!(set.object_id.as_ref(), Some(&ops));
+    log.one(618, &Want { new_object: Some(Some("effective rights of gina")), ..by("admin", "Shared") });
+}
+
+/// A short scenario on PostgreSQL: the records are written, the log goes on after a restart, the filters of
+/// `GET /admin/log` narrow it, and the chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_recorded_filtered_and_verified_on_postgres() {
+    const SECRET: &str = "pg-router-secret-1";
+    let Some(url) = postgres_url() else { return };
+    let mut server = TestServer::start_with(Options { engine: Engine::Postgres(url), seats: 5 }).await;
+    let admin = server.admin().await;
+    let hana = user(&server, &admin, "hana").await;
+    let start = Log::read(&admin, 0).await.end();
+    let db = admin.create_database(&CreateDatabaseRequest { name: "Pg team".into(), comments: String::new() }).await;
+    let db = db.unwrap().id;
+    admin.put_grants(&db, &allow("hana", &["access", "read", "add"]), None).await.unwrap();
+    let web = CreateFolderRequest { name: "Web".into(), parent: None };
+    let web = hana.create_folder(&db, &web).await.unwrap().id;
+    hana.create_entry(&db, &entry(json!({"title": "Router", "folder": web, "password": SECRET}))).await.unwrap();
+    refused_login(&server, "hana", "a wrong guess").await;
+    hana.logout().await.unwrap();
+    // The log goes on across a restart (621), in one chain.
+    server.restart().await;
+    let admin = server.login("admin", ADMIN_PASSWORD).await.unwrap();
+
+    let log = Log::read(&admin, start).await;
+    log.one(621, &Want { user: Some(None), new_object: Some(Some("started")), ..Want::default() });
+    log.one(603, &Want { object: Some(None), ..by("admin", "Pg team") });
+    log.one(623, &Want { object: Some(Some("hana")), ..by("admin", "Pg team") });
+    log.one(404, &Want { object: Some(Some("Web")), ..by("hana", "Pg team") });
+    log.one(304, &Want { object: Some(Some("Web/Router")), ..by("hana", "Pg team") });
+    log.one(106, &Want { user: Some(Some("hana")), reason: Some(Some("wrong password")), ..Want::default() });
+    log.one(102, &Want { user: Some(Some("hana")), new_object: Some(Some("api client")), ..Want::default() });
+    log.assert_never_says(SECRET);
+
+    let events = |records: &[LogRecord]| records.iter().map(|r| r.event).collect::<Vec<u16>>();
+    let by_hana = filtered(&admin, start, LogFilterQuery { user: Some("HANA".into()), ..LogFilterQuery::default() });
+    let by_hana = by_hana.await;
+    assert!(by_hana.iter().all(|r| r.user.as_deref() == Some("hana")), "{by_hana:#?}");
+    assert!([404, 304, 106, 102].iter().all(|e| events(&by_hana).contains(e)), "{by_hana:#?}");
+    let in_db =
+        filtered(&admin, start, LogFilterQuery { database: Some("pg TEAM".into()), ..LogFilterQuery::default() });
+    let in_db = events(&in_db.await);
+    assert!([603, 623, 404, 304].iter().all(|e| in_db.contains(e)) && !in_db.contains(&106), "{in_db:?}");
+    let two = filtered(&admin, start, LogFilterQuery { event: vec![106, 102], ..LogFilterQuery::default() });
+    assert_eq!(events(&two.await), [106, 102]);
+    let router = filtered(&admin, start, LogFilterQuery { object: Some("router".into()), ..LogFilterQuery::default() });
+    assert_eq!(events(&router.await), [304]);
+    let text = filtered(&admin, start, LogFilterQuery { q: Some("WRONG PASS".into()), ..LogFilterQuery::default() });
+    assert_eq!(events(&text.await), [106]);
+
+    let verdict = admin.verify_log().await.unwrap();
+    assert!(verdict.intact && verdict.problem.is_none(), "{verdict:?}");
+    assert!(verdict.checked >= log.end(), "{verdict:?}");
+}
+
+/// The records after `after` that `filter` matches, oldest first (one page is enough here).
+async fn filtered(admin: &Client, after: u64, filter: LogFilterQuery) -> Vec<LogRecord> {
+    let page = LogPageQuery { before: None, after: Some(after), limit: Some(1000) };
+    let page = admin.admin_log(&LogQuery { filter, page }).await.unwrap();
+    assert_eq!(page.next_after, None, "one page holds them");
+    page.records
 }

@@ -119,11 +119,17 @@ pub fn entry(body: Value) -> CreateEntryRequest {
 
 /// Grants `permissions` on the database to user `account`, allowed.
 pub fn allow(account: &str, permissions: &[&str]) -> PutGrantsRequest {
-    let grants: Vec<Value> = permissions
+    let settings: Vec<(&str, &str)> = permissions.iter().map(|p| (*p, "allow")).collect();
+    on_database(json!({"kind": "user", "name": account}), &settings)
+}
+
+/// Sets each `(permission, setting)` on the database for `subject` (`{"kind": "user"|"group", "name": …}`);
+/// `undefined` removes a grant.
+pub fn on_database(subject: Value, settings: &[(&str, &str)]) -> PutGrantsRequest {
+    let grants: Vec<Value> = settings
         .iter()
-        .map(|p| {
-            json!({"object": {"kind": "database"}, "subject": {"kind": "user", "name": account},
-                "permission": p, "setting": "allow"})
+        .map(|(permission, setting)| {
+            json!({"object": {"kind": "database"}, "subject": subject, "permission": permission, "setting": setting})
         })
         .collect();
     serde_json::from_value(json!({"grants": grants, "dry_run": false})).unwrap()
