@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
-use tresor_core::audit::{AuditRecord, LogCursor, LogFilter, LoggingSettings};
+use tresor_core::audit::{AuditRecord, LoggingSettings};
 use tresor_core::{AuditLog, Store, StoreError};
 
 /// The most records read, and written, at a time.
@@ -13,6 +13,10 @@ pub(crate) const PAGE: u32 = 1000;
 /// How often the log is read even without a wake-up: records appended by another node sharing the store do not
 /// wake this one.
 pub(crate) const POLL: Duration = Duration::from_secs(5);
+/// How long a follower lets appends gather after being woken, so that it writes (and syncs, and stores its
+/// position) once for many records instead of once for each: at thousands of events a second, a sync per append
+/// would cost more than the appends themselves. Records reach the files and the receiver this much later.
+pub(crate) const LINGER: Duration = Duration::from_millis(200);
 /// How often the settings are read again without a change through this node (another node may have saved them).
 const SETTINGS_REFRESH: Duration = Duration::from_secs(60);
 
@@ -68,6 +72,8 @@ impl Follow {
                 if changed.is_err() {
                     // The writer has stopped (the server is going down): only the poll is left.
                     tokio::time::sleep(POLL).await;
+                } else {
+                    tokio::time::sleep(LINGER).await;
                 }
                 Wake::Log
             }
@@ -108,7 +114,7 @@ impl Follow {
 
     /// Up to [`PAGE`] records after `after`, oldest first.
     pub(crate) async fn page(&self, after: u64) -> Result<Vec<AuditRecord>, StoreError> {
-        self.audit.store().audit_page(&LogFilter::default(), LogCursor::After { after }, PAGE).await
+        self.audit.follow(after, PAGE).await
     }
 
     /// The number of the last record in the log (0 when it is empty).

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tresor_core::audit::{AuditEvent, AuditRecord, LogCursor, LogFilter, Notification};
+use tresor_core::audit::{AuditEvent, AuditRecord, Notification};
 use tresor_core::mail::{MailError, MailMessage, Mailer, SmtpSettings};
 use tresor_core::permissions::Memberships;
 use tresor_core::{AuditLog, GroupId, Keyring, Store, UserId};
@@ -91,8 +91,11 @@ impl Notifier {
                 Ok(p) => position = p,
                 Err(e) => tracing::warn!(error = %e, "notifications: could not read the server log"),
             }
-            // A wake-up or the poll interval, whichever comes first; a closed channel leaves the poll.
-            let _ = tokio::time::timeout(POLL, wake.changed()).await;
+            // A wake-up or the poll interval, whichever comes first; a closed channel leaves the poll. After a
+            // wake-up, appends gather a moment, so that one read and one stored position serve many records.
+            if let Ok(Ok(())) = tokio::time::timeout(POLL, wake.changed()).await {
+                tokio::time::sleep(crate::follow::LINGER).await;
+            }
         }
     }
 
@@ -123,21 +126,28 @@ impl Notifier {
     async fn catch_up(&self, mut position: u64) -> Result<u64, tresor_core::StoreError> {
         let log = self.audit.store();
         loop {
-            let page = log.audit_page(&LogFilter::default(), LogCursor::After { after: position }, PAGE).await?;
+            let page = self.audit.follow(position, PAGE).await?;
             if page.is_empty() {
                 return Ok(position);
             }
             let notifications = log.notifications().await?;
             for record in &page {
+                let mut mailed = false;
                 for n in &notifications {
                     if self.triggers(n, record).await {
                         self.deliver(n, record).await;
+                        mailed = true;
                     }
                 }
                 position = record.seq;
-                log.set_audit_cursor(POSITION, position).await?;
+                // The position is stored after each record that was mailed about (a restart must not mail it
+                // again) and at the end of each page; records that trigger nothing cost no write each.
+                if mailed {
+                    log.set_audit_cursor(POSITION, position).await?;
+                }
                 self.status.position.store(position, Ordering::Relaxed);
             }
+            log.set_audit_cursor(POSITION, position).await?;
         }
     }
 

@@ -8,6 +8,7 @@
 //! woken by [`AuditLog::subscribe`]. The store is thus the spool: a receiver that is away misses nothing.
 
 mod notify;
+mod recent;
 mod record;
 pub mod rfc5424;
 mod settings;
@@ -48,6 +49,7 @@ pub struct AuditLog {
     queue: mpsc::Sender<Pending>,
     appended: watch::Receiver<u64>,
     settings_changed: watch::Sender<u64>,
+    recent: Arc<recent::Recent>,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -61,8 +63,10 @@ impl AuditLog {
     pub fn start(store: Arc<dyn AuditStore>, settings_store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Arc<Self> {
         let (queue, rx) = mpsc::channel(8 * BATCH);
         let (appended_tx, appended) = watch::channel(0);
-        tokio::spawn(write_loop(Arc::clone(&store), rx, appended_tx));
-        Arc::new(Self { store, settings_store, clock, queue, appended, settings_changed: watch::channel(0).0 })
+        let recent = Arc::new(recent::Recent::default());
+        tokio::spawn(write_loop(Arc::clone(&store), rx, appended_tx, Arc::clone(&recent)));
+        let settings_changed = watch::channel(0).0;
+        Arc::new(Self { store, settings_store, clock, queue, appended, settings_changed, recent })
     }
 
     /// Records `event` now and returns its number once it is durably written. Fails with
@@ -122,6 +126,15 @@ impl AuditLog {
     /// Changes whenever the log's settings are saved through this node.
     pub fn settings_changes(&self) -> watch::Receiver<u64> {
         self.settings_changed.subscribe()
+    }
+
+    /// Up to `limit` records after `after`, oldest first, for the workers that follow the log: from the records this
+    /// node appended last when they hold the next ones, from the store otherwise.
+    pub async fn follow(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        if let Some(records) = self.recent.after(after, limit as usize) {
+            return Ok(records);
+        }
+        self.store.audit_page(&LogFilter::default(), LogCursor::After { after }, limit).await
     }
 
     /// The store, for the workers that follow the log.
@@ -294,12 +307,18 @@ fn missing_notification(e: StoreError, id: u64) -> CoreError {
 }
 
 /// The writer: takes what is waiting (up to [`BATCH`]), appends it in one transaction, answers each waiter.
-async fn write_loop(store: Arc<dyn AuditStore>, mut rx: mpsc::Receiver<Pending>, appended: watch::Sender<u64>) {
+async fn write_loop(
+    store: Arc<dyn AuditStore>,
+    mut rx: mpsc::Receiver<Pending>,
+    appended: watch::Sender<u64>,
+    recent: Arc<recent::Recent>,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let events: Vec<(Timestamp, AuditEvent)> = batch.iter().map(|p| (p.at, p.event.clone())).collect();
         match store.append_audit(&events).await {
             Ok(records) => {
+                recent.extend(&records);
                 if let Some(last) = records.last() {
                     appended.send_replace(last.seq);
                 }
