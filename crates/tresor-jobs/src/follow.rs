@@ -72,10 +72,20 @@ impl Follow {
                 if changed.is_err() {
                     // The writer has stopped (the server is going down): only the poll is left.
                     tokio::time::sleep(POLL).await;
-                } else {
-                    tokio::time::sleep(LINGER).await;
+                    return Wake::Log;
                 }
-                Wake::Log
+                // Appends gather a moment; settings saved meanwhile are read before the records are written.
+                tokio::select! {
+                    biased;
+                    changed = self.settings_changed.changed() => {
+                        if changed.is_err() {
+                            tokio::time::sleep(LINGER).await;
+                            return Wake::Log;
+                        }
+                        Wake::Settings
+                    }
+                    () = tokio::time::sleep(LINGER) => Wake::Log,
+                }
             }
             () = tokio::time::sleep(POLL) => Wake::Log,
         }
