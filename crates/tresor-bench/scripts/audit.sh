@@ -7,7 +7,8 @@
 #    entries; GET of one entry with its secrets at 64 connections, alternating off and on for ROUNDS rounds, so that
 #    each access with monitoring on is durably recorded (305) before its secret is sent.
 # SKIP_EVENTS=1 runs the second part only.
-# Usage: [DURATION=60s] [ROUNDS=3] [SKIP_EVENTS=1] crates/tresor-bench/scripts/audit.sh [release bin dir]
+# CONC=n sets the connections of the second part (64).
+# Usage: [DURATION=60s] [ROUNDS=3] [SKIP_EVENTS=1] [CONC=64] crates/tresor-bench/scripts/audit.sh [release bin dir]
 set -euo pipefail
 bin=${1:-target/release}
 T=$bin/tresor; B=$bin/tresor-bench
@@ -65,7 +66,7 @@ monitor() {
 for r in $(seq 1 "${ROUNDS:-3}"); do
   for m in false true; do
     monitor $m
-    echo "### round $r: get-entry, 64 connections, monitor all accesses: $m"
-    $B run --url $URL --trust-fingerprint "$FP" --scenario get-entry --concurrency 64 --duration ${RUN:-10s} --warmup 2s --server-pid "$SP"
+    echo "### round $r: get-entry, ${CONC:-64} connections, monitor all accesses: $m"
+    $B run --url $URL --trust-fingerprint "$FP" --scenario get-entry --concurrency ${CONC:-64} --duration ${RUN:-10s} --warmup 2s --server-pid "$SP"
   done
 done
