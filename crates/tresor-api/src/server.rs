@@ -67,3 +67,35 @@ pub struct SessionView {
 pub struct SessionList {
     pub sessions: Vec<SessionView>,
 }
+
+/// The background workers (`GET /admin/jobs`), each following the server log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct JobList {
+    /// The number of the server log's last record: a worker whose position is lower is that far behind.
+    pub log_head: u64,
+    pub jobs: Vec<JobInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct JobInfo {
+    /// `log-files`, `remote-syslog` or `notifications`.
+    pub name: String,
+    pub description: String,
+    /// `starting` until the worker knows where in the log it starts, then `following`.
+    pub state: JobState,
+    /// The last record of the server log the worker has handled.
+    pub position: u64,
+    /// Records written or sent, or messages mailed, since the server started.
+    pub done: u64,
+    /// Failures since the server started (each is tried again).
+    pub failures: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Starting,
+    Following,
+}

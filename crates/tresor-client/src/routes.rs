@@ -4,8 +4,8 @@
 
 use reqwest::{Method, Url};
 use tresor_api::{
-    ChangePasswordRequest, CreateGroupRequest, CreateUserRequest, GroupList, GroupView, Health, ListQuery, MeResponse,
-    ServerInfo, SessionList, SetPasswordRequest, UpdateGroupRequest, UpdateUserRequest, UserList, UserView,
+    ChangePasswordRequest, CreateGroupRequest, CreateUserRequest, GroupList, GroupView, Health, JobList, ListQuery,
+    MeResponse, ServerInfo, SessionList, SetPasswordRequest, UpdateGroupRequest, UpdateUserRequest, UserList, UserView,
 };
 
 use crate::{Client, ClientError};
@@ -71,6 +71,12 @@ impl Client {
     /// `GET /api/v1/admin/info`: the server dashboard.
     pub async fn server_info(&self) -> Result<ServerInfo> {
         let url = self.api_url(&["admin", "info"])?;
+        self.send_json(self.request(Method::GET, url)).await
+    }
+
+    /// `GET /api/v1/admin/jobs`: the background workers.
+    pub async fn jobs(&self) -> Result<JobList> {
+        let url = self.api_url(&["admin", "jobs"])?;
         self.send_json(self.request(Method::GET, url)).await
     }
 

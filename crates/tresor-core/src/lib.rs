@@ -12,6 +12,7 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod jobs;
 pub mod keyring;
 pub mod mail;
 pub mod net;

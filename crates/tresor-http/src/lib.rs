@@ -41,4 +41,6 @@ pub struct AppState {
     pub server: Arc<ServerService>,
     pub vault: Arc<VaultService>,
     pub identity: Arc<ServerIdentity>,
+    /// The background workers' supervisor, for `GET /admin/jobs`.
+    pub workers: Arc<dyn tresor_core::jobs::Workers>,
 }

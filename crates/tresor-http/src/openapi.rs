@@ -13,7 +13,7 @@ use crate::routes;
     info(title = "Tresor API", description = "The REST API of Tresor, a self-hosted team password server."),
     paths(
         routes::auth::login, routes::auth::second_factor, routes::auth::logout, routes::auth::me, routes::auth::change_password,
-        routes::server::info, routes::server::sessions, routes::server::disconnect, routes::server::health,
+        routes::server::info, routes::server::jobs, routes::server::sessions, routes::server::disconnect, routes::server::health,
         routes::server::openapi,
         routes::signin::settings, routes::signin::update_settings, routes::signin::mail, routes::signin::update_mail,
         routes::signin::test_mail, routes::signin::pause, routes::signin::resume, routes::signin::two_factor,

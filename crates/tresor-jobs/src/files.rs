@@ -32,6 +32,8 @@ pub struct LogFilesStatus {
     pub position: AtomicU64,
     /// Batches that failed to be written (each is tried again).
     pub failures: AtomicU64,
+    /// Lines written since this process started.
+    pub written: AtomicU64,
 }
 
 /// Follows the log into files in the logs folder.
@@ -153,6 +155,7 @@ impl Writer {
         let page = follow.page(position).await?;
         let Some(last) = page.last().map(|r| r.seq) else { return Ok(false) };
         let more = page.len() == PAGE as usize;
+        let lines = page.len() as u64;
         let Some(mut folder) = self.folder.take() else { return Ok(false) };
         let (origin, rules) = (self.origin.clone(), Rules::of(settings));
         let (folder, written) = blocking(move || {
@@ -162,6 +165,7 @@ impl Writer {
         .await?;
         self.folder = Some(folder);
         written?;
+        self.status.written.fetch_add(lines, Ordering::Relaxed);
         self.moved_to(last);
         Ok(more)
     }

@@ -69,6 +69,7 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("DELETE", "/api/v1/admin/groups/{g2}", None, Need::Accounts),
     ("DELETE", "/api/v1/admin/users/{u}", None, Need::Accounts),
     ("GET", "/api/v1/admin/info", None, Need::View),
+    ("GET", "/api/v1/admin/jobs", None, Need::View),
     ("GET", "/api/v1/admin/signin-settings", None, Need::Server),
     (
         "PATCH",

@@ -189,3 +189,18 @@ fn tail_follows_the_log_and_verify_finds_an_altered_record() {
     let verdict: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!((verdict["intact"].as_bool(), verdict["problem"]["kind"].as_str()), (Some(false), Some("altered")));
 }
+
+#[test]
+fn jobs_shows_the_workers_that_follow_the_log() {
+    let (w, _server) = world();
+    let table = w.ok("reader", &["admin", "jobs"], "");
+    for name in ["log-files", "remote-syslog", "notifications"] {
+        assert!(table.contains(name), "{name} missing from:\n{table}");
+    }
+    assert!(table.contains("The server log ends at record "), "{table}");
+    let json = w.json("admin", &["admin", "jobs"]);
+    assert_eq!(json["jobs"].as_array().map(Vec::len), Some(3), "{json}");
+    assert!(json["log_head"].as_u64().unwrap_or(0) > 0, "{json}");
+    let line = w.fail("plain", &["admin", "jobs"], "");
+    assert!(line.contains("server role"), "{line}");
+}

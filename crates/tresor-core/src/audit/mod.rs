@@ -137,6 +137,11 @@ impl AuditLog {
         self.store.audit_page(&LogFilter::default(), LogCursor::After { after }, limit).await
     }
 
+    /// The number of the last record (0 for an empty log), for a dashboard of the workers that follow it.
+    pub async fn head(&self, _cap: &crate::caller::ViewServer) -> Result<u64, CoreError> {
+        Ok(self.store.audit_head().await?.map_or(0, |(seq, _)| seq))
+    }
+
     /// The store, for the workers that follow the log.
     pub fn store(&self) -> &Arc<dyn AuditStore> {
         &self.store

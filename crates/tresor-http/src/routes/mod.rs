@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(auth::me))
         .route("/me/password", put(auth::change_password))
         .route("/admin/info", get(server::info))
+        .route("/admin/jobs", get(server::jobs))
         .route("/admin/sessions", get(server::sessions))
         .route("/admin/sessions/{id}", axum::routing::delete(server::disconnect))
         .route("/admin/signin-settings", get(signin::settings).patch(signin::update_settings))

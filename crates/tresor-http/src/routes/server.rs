@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use http::{StatusCode, header};
-use tresor_api::{ErrorBody, Health, Seats, ServerInfo, ServerStatus, SessionList};
+use tresor_api::{ErrorBody, Health, JobInfo, JobList, JobState, Seats, ServerInfo, ServerStatus, SessionList};
 use tresor_core::{ManageSessions, ViewServer};
 
 use crate::extract::{ApiPath, Require};
@@ -34,6 +34,31 @@ pub async fn info(State(s): State<AppState>, Require(cap): Require<ViewServer>) 
         installed_databases: snap.installed_databases,
         password_hashes: s.auth.password_work().computed(),
     }))
+}
+
+/// The background workers: how far each has followed the server log, what it has done, how often it failed.
+#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "server", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The workers", body = JobList),
+        (status = "4XX", description = "unauthenticated, forbidden (needs a server role), password_change_required", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody)))]
+pub async fn jobs(State(s): State<AppState>, Require(cap): Require<ViewServer>) -> Result<Json<JobList>, ApiError> {
+    let log_head = s.auth.audit().head(&cap).await?;
+    let jobs = s
+        .workers
+        .status()
+        .into_iter()
+        .map(|w| JobInfo {
+            name: w.name.to_owned(),
+            description: w.description.to_owned(),
+            state: if w.started { JobState::Following } else { JobState::Starting },
+            position: w.position,
+            done: w.done,
+            failures: w.failures,
+            detail: w.detail,
+        })
+        .collect();
+    Ok(Json(JobList { log_head, jobs }))
 }
 
 /// Live sessions: who is connected, from where, with which client, since when.

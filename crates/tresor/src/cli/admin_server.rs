@@ -1,8 +1,9 @@
-//! `tresor admin info` (the Server Manager's dashboard) and `tresor admin session …` (connected clients).
+//! `tresor admin info` (the Server Manager's dashboard), `tresor admin jobs` (the background workers) and
+//! `tresor admin session …` (connected clients).
 
 use anyhow::Result;
 use clap::Subcommand;
-use tresor_api::{ServerInfo, SessionList};
+use tresor_api::{JobList, JobState, ServerInfo, SessionList};
 
 use super::connect::Context;
 use super::output::{fields, joined, list, wire_name};
@@ -36,6 +37,38 @@ pub async fn info(ctx: &Context) -> Result<()> {
             ("Installed databases", i.installed_databases.to_string()),
             ("Store engine", i.store_engine.clone()),
         ])
+    })
+}
+
+/// `tresor admin jobs`: the background workers, how far each has followed the server log.
+pub async fn jobs(ctx: &Context) -> Result<()> {
+    let (client, _) = ctx.authed_client()?;
+    let jobs = client.jobs().await?;
+    ctx.out.show(&jobs, |j: &JobList| {
+        let rows = j
+            .jobs
+            .iter()
+            .map(|w| {
+                vec![
+                    w.name.clone(),
+                    match w.state {
+                        JobState::Starting => "starting".to_owned(),
+                        JobState::Following => "following".to_owned(),
+                    },
+                    w.position.to_string(),
+                    j.log_head.saturating_sub(w.position).to_string(),
+                    w.done.to_string(),
+                    w.failures.to_string(),
+                    w.detail.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let table = list(&["Job", "State", "Position", "Behind", "Done", "Failures", "Detail"], rows);
+        format!(
+            "{table}
+The server log ends at record {}.",
+            j.log_head
+        )
     })
 }
 

@@ -112,6 +112,9 @@ pub enum ConfigCommand {
 pub enum AdminCommand {
     /// Show the server dashboard: status, addresses, version, seats, users, databases.
     Info,
+    /// Show the background workers (log files, remote syslog, notifications): how far each has followed the
+    /// server log, what it has done and how often it failed.
+    Jobs,
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -188,6 +191,7 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
         Command::Vault(command) => vault::run(&ctx, command).await,
         Command::Admin { command } => match command {
             AdminCommand::Info => admin_server::info(&ctx).await,
+            AdminCommand::Jobs => admin_server::jobs(&ctx).await,
             AdminCommand::User { command } => admin_users::run(&ctx, command).await,
             AdminCommand::Group { command } => admin_groups::run(&ctx, command).await,
             AdminCommand::Session { command } => admin_server::sessions(&ctx, command).await,

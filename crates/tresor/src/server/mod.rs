@@ -201,7 +201,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at: clock.now(),
     };
-    let state = AppState { auth, accounts, server, vault, identity: Arc::new(identity) };
+    let workers = jobs.status();
+    let state = AppState { auth, accounts, server, vault, identity: Arc::new(identity), workers };
     let app = tresor_http::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(tresor_http::serve::serve(listeners, app, tls, async move {
