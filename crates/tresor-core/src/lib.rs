@@ -23,6 +23,7 @@ pub mod server;
 pub mod session;
 pub mod signin;
 pub mod store;
+mod stored;
 mod validate;
 pub mod vault;
 

@@ -6,6 +6,7 @@
 //! failure is recorded in the log (646) and the notifier goes on. Nothing of this runs inside a request: a slow or
 //! absent mail server never slows the action that caused the event.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +15,7 @@ use std::time::Duration;
 use tresor_core::audit::{AuditEvent, AuditRecord, Notification};
 use tresor_core::mail::{MailError, MailMessage, Mailer, SmtpSettings};
 use tresor_core::permissions::Memberships;
-use tresor_core::{AuditLog, GroupId, Keyring, Store, UserId};
+use tresor_core::{AuditLog, GroupGraph, GroupId, Keyring, Store, UserId};
 
 /// The worker's name for its position in the store.
 const POSITION: &str = "notifications";
@@ -131,10 +132,11 @@ impl Notifier {
                 return Ok(position);
             }
             let notifications = log.notifications().await?;
+            let mut groups = GroupCache::default();
             for record in &page {
                 let mut mailed = false;
                 for n in &notifications {
-                    if self.triggers(n, record).await {
+                    if self.triggers(n, record, &mut groups).await {
                         self.deliver(n, record).await;
                         mailed = true;
                     }
@@ -151,34 +153,24 @@ impl Notifier {
         }
     }
 
-    async fn triggers(&self, n: &Notification, record: &AuditRecord) -> bool {
+    async fn triggers(&self, n: &Notification, record: &AuditRecord, groups: &mut GroupCache) -> bool {
         if !n.needs_groups() {
             return n.matches(record, &[]);
         }
-        let groups = match self.actor_groups(record).await {
-            Ok(g) => g,
+        match groups.of(self.store.as_ref(), record).await {
+            Ok(g) => n.matches(record, g),
             Err(e) => {
                 tracing::warn!(error = %e, notification = n.id, "notifications: could not read the user's groups");
-                Vec::new()
+                n.matches(record, &[])
             }
-        };
-        n.matches(record, &groups)
-    }
-
-    /// The effective groups (nested ones included) of the record's user, as of now.
-    async fn actor_groups(&self, record: &AuditRecord) -> Result<Vec<GroupId>, tresor_core::StoreError> {
-        let Some(user) = record.event.user.as_ref().and_then(|u| UserId::from_str(&u.id).ok()) else {
-            return Ok(Vec::new());
-        };
-        let direct: Vec<GroupId> = self.store.user_groups(user).await?.into_iter().map(|g| g.id).collect();
-        let graph = self.store.group_graph().await?;
-        Ok(Memberships::from_graph(&graph, user, &direct).effective_groups(user).into_iter().collect())
+        }
     }
 
     /// Mails every recipient of `n` about `record`, each with its own tries.
     async fn deliver(&self, n: &Notification, record: &AuditRecord) {
+        let (subject, body) = (subject(record), body(n, record));
         for to in &n.draft.recipients {
-            let message = MailMessage { to: to.clone(), subject: subject(record), body: body(n, record) };
+            let message = MailMessage { to: to.clone(), subject: subject.clone(), body: body.clone() };
             let mut pauses = self.retry.pauses.iter();
             let outcome = loop {
                 let error = match self.settings().await {
@@ -212,7 +204,7 @@ impl Notifier {
                         continue;
                     }
                     let failed = AuditEvent::new(UNDELIVERED)
-                        .object(n.id, format!("notification {} (event {})", n.id, n.draft.event))
+                        .object(n.id, n.label())
                         .new_object(format!("record {}", record.seq))
                         .reason(error.to_string());
                     self.audit.note(failed).await;
@@ -229,6 +221,34 @@ impl Notifier {
             return Err(MailError::Config("no outgoing mail server is set (tresor admin mail set)".into()));
         }
         Ok(settings)
+    }
+}
+
+/// The effective groups (nested ones included) of the users of one page of records, as of now: the group graph is
+/// read once a page, each user's own groups once a page.
+#[derive(Default)]
+struct GroupCache {
+    graph: Option<GroupGraph>,
+    by_user: HashMap<String, Vec<GroupId>>,
+}
+
+impl GroupCache {
+    async fn of(&mut self, store: &dyn Store, record: &AuditRecord) -> Result<&[GroupId], tresor_core::StoreError> {
+        let Some(user) = record.event.user.as_ref().and_then(|u| UserId::from_str(&u.id).ok()) else {
+            return Ok(&[]);
+        };
+        let key = user.to_string();
+        if !self.by_user.contains_key(&key) {
+            let graph = match self.graph.take() {
+                Some(graph) => graph,
+                None => store.group_graph().await?,
+            };
+            let direct: Vec<GroupId> = store.user_groups(user).await?.into_iter().map(|g| g.id).collect();
+            let effective = Memberships::from_graph(&graph, user, &direct).effective_groups(user);
+            self.graph = Some(graph);
+            self.by_user.insert(key.clone(), effective.into_iter().collect());
+        }
+        Ok(self.by_user.get(&key).map_or(&[], Vec::as_slice))
     }
 }
 

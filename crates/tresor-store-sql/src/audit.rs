@@ -203,8 +203,12 @@ fn notification(row: &AnyRow) -> Result<Notification, StoreError> {
     })
 }
 
-/// The columns of a notification after its id, as bound values in the order of the INSERT and UPDATE below.
-fn notification_values(d: &NotificationDraft) -> (i64, String, i64, i64, String, String, &'static str, String) {
+/// Binds a notification's id and settings as `$1` … `$10`, in the column order of the INSERT and UPDATE below.
+fn bind_notification<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    id: i64,
+    d: &'q NotificationDraft,
+) -> Query<'q, Any, AnyArguments> {
     let (all, users, groups) = match &d.trigger {
         Trigger::Everyone => (1, String::new(), String::new()),
         Trigger::Selected { users, groups } => (0, ids_text(users), ids_text(groups)),
@@ -214,7 +218,17 @@ fn notification_values(d: &NotificationDraft) -> (i64, String, i64, i64, String,
         Scope::Databases(ids) => ("databases", ids_text(ids)),
         Scope::Entries(ids) => ("entries", ids_text(ids)),
     };
-    (i64::from(d.event), d.recipients.join("\n"), i64::from(d.send_email), all, users, groups, scope, ids)
+    query
+        .bind(id)
+        .bind(i64::from(d.event))
+        .bind(d.notes.as_str())
+        .bind(d.recipients.join("\n"))
+        .bind(i64::from(d.send_email))
+        .bind(all)
+        .bind(users)
+        .bind(groups)
+        .bind(scope)
+        .bind(ids)
 }
 
 const NEXT_NOTIFICATION: &str = "notifications.next_id";
@@ -250,16 +264,16 @@ impl AuditStore for SqlStore {
                     .bind(r.at.as_millis())
                     .bind(i64::from(e.event))
                     .bind(i64::from(r.severity.code()))
-                    .bind(r.description.clone())
-                    .bind(e.user.as_ref().map(|u| u.id.clone()))
-                    .bind(e.user.as_ref().map(|u| u.name.clone()))
+                    .bind(r.description.as_str())
+                    .bind(e.user.as_ref().map(|u| u.id.as_str()))
+                    .bind(e.user.as_ref().map(|u| u.name.as_str()))
                     .bind(e.address.map(|a| a.to_string()))
-                    .bind(e.database.as_ref().map(|d| d.id.clone()))
-                    .bind(e.database.as_ref().map(|d| d.name.clone()))
-                    .bind(e.object.as_ref().map(|o| o.id.clone()))
-                    .bind(e.object.as_ref().map(|o| o.name.clone()))
-                    .bind(e.new_object.clone())
-                    .bind(e.reason.clone())
+                    .bind(e.database.as_ref().map(|d| d.id.as_str()))
+                    .bind(e.database.as_ref().map(|d| d.name.as_str()))
+                    .bind(e.object.as_ref().map(|o| o.id.as_str()))
+                    .bind(e.object.as_ref().map(|o| o.name.as_str()))
+                    .bind(e.new_object.as_deref())
+                    .bind(e.reason.as_deref())
                     .bind(hex::encode(r.prev_hash))
                     .bind(hex::encode(r.hash));
             }
@@ -360,48 +374,25 @@ impl AuditStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(self.fail(GENERIC))?;
-        let (event, recipients, send, all, users, groups, scope, ids) = notification_values(draft);
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO notifications (id, event, notes, recipients, send_email, trigger_all, trigger_users, \
              trigger_groups, scope, scope_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(next)
-        .bind(event)
-        .bind(draft.notes.as_str())
-        .bind(recipients)
-        .bind(send)
-        .bind(all)
-        .bind(users)
-        .bind(groups)
-        .bind(scope)
-        .bind(ids)
-        .execute(&mut *tx)
-        .await
-        .map_err(self.fail(NOTIFICATION))?;
+        );
+        bind_notification(insert, next, draft).execute(&mut *tx).await.map_err(self.fail(NOTIFICATION))?;
         tx.commit().await.map_err(self.fail(GENERIC))?;
         let id = u64::try_from(next).map_err(|_| corrupt("settings", "value", NEXT_NOTIFICATION))?;
         Ok(Notification { id, draft: draft.clone() })
     }
 
     async fn update_notification(&self, id: u64, draft: &NotificationDraft) -> Result<Notification, StoreError> {
-        let (event, recipients, send, all, users, groups, scope, ids) = notification_values(draft);
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE notifications SET event = $2, notes = $3, recipients = $4, send_email = $5, trigger_all = $6, \
              trigger_users = $7, trigger_groups = $8, scope = $9, scope_ids = $10 WHERE id = $1",
-        )
-        .bind(i64::try_from(id).unwrap_or(i64::MAX))
-        .bind(event)
-        .bind(draft.notes.as_str())
-        .bind(recipients)
-        .bind(send)
-        .bind(all)
-        .bind(users)
-        .bind(groups)
-        .bind(scope)
-        .bind(ids)
-        .execute(self.pool())
-        .await
-        .map_err(self.fail(NOTIFICATION))?;
+        );
+        let done = bind_notification(update, i64::try_from(id).unwrap_or(i64::MAX), draft)
+            .execute(self.pool())
+            .await
+            .map_err(self.fail(NOTIFICATION))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("notification {id}")));
         }

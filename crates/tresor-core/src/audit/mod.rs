@@ -164,39 +164,20 @@ impl AuditLog {
         Ok(records)
     }
 
-    /// Every record matching `filter`, oldest first, a page at a time through `each` (exports).
-    pub async fn export(
-        &self,
-        caller: &Caller,
-        cap: ReadLog,
-        filter: &LogFilter,
-        mut each: impl FnMut(&[AuditRecord]) -> Result<(), CoreError> + Send,
-    ) -> Result<(), CoreError> {
-        let mut pages = self.export_pages(caller, cap, filter.clone()).await;
-        while let Some(page) = pages.next_page().await? {
-            each(&page)?;
-        }
-        Ok(())
-    }
-
     /// An export read a page at a time by the caller, who can then write each page out before reading the next
     /// (a streamed download). Records that the export was made (628) now.
     pub async fn export_pages(&self, caller: &Caller, _cap: ReadLog, filter: LogFilter) -> ExportPages {
         self.note(AuditEvent::new(628).by(caller).new_object("export")).await;
-        ExportPages { store: Arc::clone(&self.store), filter, after: 0, done: false }
+        ExportPages::new(Arc::clone(&self.store), filter)
     }
 
     /// Walks the whole chain from the first record and compares its end with the head stored apart.
     pub async fn verify(&self, _cap: ReadLog) -> Result<ChainVerdict, CoreError> {
         let head = self.store.audit_head().await?;
         let mut check = ChainCheck::new();
-        let mut after = 0;
-        let everything = LogFilter::default();
-        loop {
-            let page = self.store.audit_page(&everything, LogCursor::After { after }, MAX_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            // Paging runs by number; a record moved out of place still shows up, in number order, as a broken link.
-            after = last.seq;
+        // Paging runs by number; a record moved out of place still shows up, in number order, as a broken link.
+        let mut pages = ExportPages::new(Arc::clone(&self.store), LogFilter::default());
+        while let Some(page) = pages.next_page().await? {
             if !page.iter().all(|r| check.next(r)) {
                 break;
             }
@@ -234,7 +215,7 @@ impl AuditLog {
         let list = self.store.notifications().await?;
         let n =
             list.into_iter().find(|n| n.id == id).ok_or_else(|| CoreError::not_found(format!("notification {id}")))?;
-        self.note(AuditEvent::new(630).by(caller).object(n.id, notification_label(&n))).await;
+        self.note(AuditEvent::new(630).by(caller).object(n.id, n.label())).await;
         Ok(n)
     }
 
@@ -247,7 +228,7 @@ impl AuditLog {
     ) -> Result<Notification, CoreError> {
         draft.validate()?;
         let n = self.store.insert_notification(draft).await?;
-        self.note(AuditEvent::new(607).by(caller).object(n.id, notification_label(&n))).await;
+        self.note(AuditEvent::new(607).by(caller).object(n.id, n.label())).await;
         Ok(n)
     }
 
@@ -261,7 +242,7 @@ impl AuditLog {
     ) -> Result<Notification, CoreError> {
         draft.validate()?;
         let n = self.store.update_notification(id, draft).await.map_err(|e| missing_notification(e, id))?;
-        self.note(AuditEvent::new(607).by(caller).object(n.id, notification_label(&n))).await;
+        self.note(AuditEvent::new(607).by(caller).object(n.id, n.label())).await;
         Ok(n)
     }
 
@@ -273,7 +254,8 @@ impl AuditLog {
     }
 }
 
-/// The pages of an export, oldest first, each of at most [`MAX_PAGE`] records ([`AuditLog::export_pages`]).
+/// The pages of the records a filter matches, oldest first, each of at most [`MAX_PAGE`] records: what an export
+/// streams ([`AuditLog::export_pages`]) and what the chain check walks.
 #[derive(Debug)]
 pub struct ExportPages {
     store: Arc<dyn AuditStore>,
@@ -283,6 +265,10 @@ pub struct ExportPages {
 }
 
 impl ExportPages {
+    fn new(store: Arc<dyn AuditStore>, filter: LogFilter) -> Self {
+        Self { store, filter, after: 0, done: false }
+    }
+
     /// The next page; `None` once every matching record was read.
     pub async fn next_page(&mut self) -> Result<Option<Vec<AuditRecord>>, CoreError> {
         if self.done {
@@ -298,10 +284,6 @@ impl ExportPages {
         }
         Ok(Some(page))
     }
-}
-
-fn notification_label(n: &Notification) -> String {
-    format!("notification {} (event {})", n.id, n.draft.event)
 }
 
 fn missing_notification(e: StoreError, id: u64) -> CoreError {

@@ -91,6 +91,11 @@ impl NotificationDraft {
 }
 
 impl Notification {
+    /// How the log names a notification: `notification 3 (event 306)`.
+    pub fn label(&self) -> String {
+        format!("notification {} (event {})", self.id, self.draft.event)
+    }
+
     /// Whether `record` triggers this notification; `actor_groups` are the effective groups of the record's user.
     pub fn matches(&self, record: &AuditRecord, actor_groups: &[GroupId]) -> bool {
         let d = &self.draft;

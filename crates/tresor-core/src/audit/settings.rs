@@ -4,6 +4,7 @@
 
 use crate::error::CoreError;
 use crate::store::{Store, StoreError};
+use crate::stored::{bit, flag};
 
 /// When a new log file is started, besides when the current one is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,12 +165,7 @@ impl LoggingSettings {
         let corrupt = |key: &str| CoreError::Internal(format!("the stored log setting {key} is damaged"));
         let d = Self::default();
         let get = |i: usize| values[i].as_deref();
-        let flag = |i: usize, default: bool| match get(i) {
-            None => Ok(default),
-            Some("1") => Ok(true),
-            Some("0") => Ok(false),
-            Some(_) => Err(corrupt(KEYS[i])),
-        };
+        let flag = |i: usize, default: bool| get(i).map_or(Ok(default), |v| flag(v).ok_or_else(|| corrupt(KEYS[i])));
         let num = |i: usize, default: u32| get(i).map_or(Ok(default), |v| v.parse().map_err(|_| corrupt(KEYS[i])));
         let remote = match get(5) {
             None | Some("") => None,
@@ -195,7 +191,7 @@ impl LoggingSettings {
     pub async fn save(&self, store: &dyn Store) -> Result<(), StoreError> {
         let r = self.remote.as_ref();
         let values = [
-            if self.files { "1" } else { "0" }.to_owned(),
+            bit(self.files).to_owned(),
             self.folder.clone().unwrap_or_default(),
             self.max_file_kb.to_string(),
             self.new_file.as_str().to_owned(),

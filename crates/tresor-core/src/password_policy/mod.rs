@@ -106,7 +106,7 @@ impl LoginPasswordPolicy {
     /// The stored form:
     /// `v1:min_length:lowercase:uppercase:digits:symbols:min_strength:history:max_age_days:min_age_days`.
     pub fn encode(&self) -> String {
-        let b = |v: bool| u8::from(v);
+        let b = crate::stored::bit;
         format!(
             "v1:{}:{}:{}:{}:{}:{}:{}:{}:{}",
             self.min_length,
@@ -130,11 +130,7 @@ impl LoginPasswordPolicy {
         if *version != "v1" {
             return None;
         }
-        let flag = |v: &str| match v {
-            "0" => Some(false),
-            "1" => Some(true),
-            _ => None,
-        };
+        let flag = crate::stored::flag;
         // `parse` accepts a leading '+'; the stored form never has one, so refusing it keeps one text per policy.
         fn number<T: std::str::FromStr>(v: &str) -> Option<T> {
             if v.starts_with('+') { None } else { v.parse().ok() }

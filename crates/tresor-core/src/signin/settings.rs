@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::error::CoreError;
 use crate::password_policy::LoginPasswordPolicy;
 use crate::session::ClientKind;
+use crate::stored::{bit, flag};
 
 /// Settings keys.
 pub(crate) const CONNECTIONS: &str = "signin.connections";
@@ -200,23 +201,11 @@ pub(crate) fn decode_fields(s: &str) -> Option<HashMap<&str, &str>> {
     parts.map(|p| p.split_once('=')).collect()
 }
 
-fn flag(v: &str) -> Option<bool> {
-    match v {
-        "0" => Some(false),
-        "1" => Some(true),
-        _ => None,
-    }
-}
-
-fn bit(v: bool) -> String {
-    u8::from(v).to_string()
-}
-
 impl ConnectionPolicy {
     pub(crate) fn encode(&self) -> String {
         let clients: Vec<&str> = self.clients.iter().map(|c| c.as_str()).collect();
         encode_fields(&[
-            ("credentials", bit(self.credentials)),
+            ("credentials", bit(self.credentials).to_owned()),
             ("clients", clients.join(",")),
             ("new_connection", self.new_connection.as_str().to_owned()),
             ("idle_minutes", self.idle_minutes.to_string()),

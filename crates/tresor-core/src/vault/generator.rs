@@ -54,7 +54,7 @@ impl PasswordPolicy {
 
     /// The stored form: `v1:min:default:lower:upper:digits:symbols`.
     pub fn encode(&self) -> String {
-        let b = |v: bool| u8::from(v);
+        let b = crate::stored::bit;
         format!(
             "v1:{}:{}:{}:{}:{}:{}",
             self.min_length,
@@ -72,11 +72,7 @@ impl PasswordPolicy {
         if *version != "v1" {
             return None;
         }
-        let flag = |v: &str| match v {
-            "0" => Some(false),
-            "1" => Some(true),
-            _ => None,
-        };
+        let flag = crate::stored::flag;
         let policy = Self {
             min_length: min.parse().ok()?,
             default_length: default.parse().ok()?,
