@@ -233,9 +233,22 @@ fn bind_notification<'q>(
 
 const NEXT_NOTIFICATION: &str = "notifications.next_id";
 
+/// An engine's own way of appending to the log, used by [`SqlStore`] in place of the shared statements when the
+/// engine crate sets one ([`SqlStore::with_log_appender`]): SQLite's appends run on a connection and a thread of
+/// their own. It must keep the port's contract: one transaction per call, chained on from the stored head.
+#[async_trait]
+pub trait LogAppender: Send + Sync + std::fmt::Debug {
+    async fn append(&self, events: Vec<(Timestamp, AuditEvent)>) -> Result<Vec<AuditRecord>, StoreError>;
+    /// Finishes the appends handed over and closes; later appends fail with [`StoreError::Unavailable`].
+    async fn close(&self);
+}
+
 #[async_trait]
 impl AuditStore for SqlStore {
-    async fn append_audit(&self, batch: &[(Timestamp, AuditEvent)]) -> Result<Vec<AuditRecord>, StoreError> {
+    async fn append_audit(&self, batch: Vec<(Timestamp, AuditEvent)>) -> Result<Vec<AuditRecord>, StoreError> {
+        if let Some(appender) = self.log_appender() {
+            return appender.append(batch).await;
+        }
         let mut tx = self.begin_write().await?;
         // SQLite's BEGIN IMMEDIATE already makes appends take turns; PostgreSQL locks the head row, so that nodes
         // sharing the database extend one chain.
@@ -244,16 +257,10 @@ impl AuditStore for SqlStore {
             Engine::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
         };
         let head = sqlx::query(head_query).fetch_one(&mut *tx).await.map_err(self.fail(GENERIC))?;
-        let mut seq = u64::try_from(head.try_get::<i64, _>("seq").map_err(|_| corrupt("audit_head", "seq", "1"))?)
+        let seq = u64::try_from(head.try_get::<i64, _>("seq").map_err(|_| corrupt("audit_head", "seq", "1"))?)
             .map_err(|_| corrupt("audit_head", "seq", "1"))?;
-        let mut prev = hash_column(&head, "hash").map_err(|_| corrupt("audit_head", "hash", "1"))?;
-        let mut written = Vec::with_capacity(batch.len());
-        for (at, event) in batch {
-            seq += 1;
-            let r = AuditRecord::chained(seq, *at, event.clone(), prev);
-            prev = r.hash;
-            written.push(r);
-        }
+        let prev = hash_column(&head, "hash").map_err(|_| corrupt("audit_head", "hash", "1"))?;
+        let written = AuditRecord::chain_on((seq, prev), batch);
         // Many rows per statement: the cost of a statement (a round trip to the engine) is paid once per chunk.
         for chunk in written.chunks(ROWS_PER_INSERT) {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(insert_statement(chunk.len())));

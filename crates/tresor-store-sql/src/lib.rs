@@ -28,9 +28,12 @@ mod vault_grants;
 mod vault_impl;
 mod vault_rows;
 
+use std::sync::Arc;
+
 use sqlx::{Any, AnyPool, Transaction};
 use tresor_core::StoreError;
 
+pub use audit::LogAppender;
 pub use schema::{EmbeddedMigration, migrator};
 pub use sqlx::migrate::Migrator;
 
@@ -56,6 +59,7 @@ impl Engine {
 pub struct SqlStore {
     pool: AnyPool,
     engine: Engine,
+    log_appender: Option<Arc<dyn LogAppender>>,
 }
 
 /// Maps a driver error from an engine crate's own statements (opening, connection setup) like the store's.
@@ -76,7 +80,18 @@ impl SqlStore {
     /// Wraps a pool. The caller has configured its connections and brought the schema up to date
     /// ([`schema::migrate`]).
     pub fn new(pool: AnyPool, engine: Engine) -> Self {
-        Self { pool, engine }
+        Self { pool, engine, log_appender: None }
+    }
+
+    /// Appends to the log through `appender` instead of the pool.
+    #[must_use]
+    pub fn with_log_appender(mut self, appender: Arc<dyn LogAppender>) -> Self {
+        self.log_appender = Some(appender);
+        self
+    }
+
+    fn log_appender(&self) -> Option<&Arc<dyn LogAppender>> {
+        self.log_appender.as_ref()
     }
 
     /// The connection pool, for engine-specific features and for tests.
@@ -90,6 +105,9 @@ impl SqlStore {
 
     /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
     pub async fn close(&self) {
+        if let Some(appender) = &self.log_appender {
+            appender.close().await;
+        }
         self.pool.close().await;
     }
 

@@ -1,7 +1,10 @@
 //! The SQLite engine: opens a database file with durable settings on every connection and migrates it. The
 //! queries themselves are `tresor-store-sql`'s, shared with PostgreSQL.
 
+mod log;
+
 use std::path::Path;
+use std::sync::Arc;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
@@ -67,6 +70,7 @@ pub async fn open(path: &Path) -> Result<SqlStore, StoreError> {
         .await
         .map_err(fail)?;
     schema::migrate(&pool, Engine::Sqlite, &migrator()).await?;
+    let appender = log::Appender::open(path)?;
     tracing::debug!(path = %path.display(), "SQLite store open");
-    Ok(SqlStore::new(pool, Engine::Sqlite))
+    Ok(SqlStore::new(pool, Engine::Sqlite).with_log_appender(Arc::new(appender)))
 }

@@ -61,13 +61,12 @@ macro_rules! forward {
 }
 
 impl AuditStore for Breakable {
-    fn append_audit<'life0, 'life1, 'async_trait>(
+    fn append_audit<'life0, 'async_trait>(
         &'life0 self,
-        events: &'life1 [(Timestamp, AuditEvent)],
+        events: Vec<(Timestamp, AuditEvent)>,
     ) -> Answer<'async_trait, Vec<AuditRecord>>
     where
         'life0: 'async_trait,
-        'life1: 'async_trait,
         Self: 'async_trait,
     {
         if self.broken.load(Ordering::SeqCst) {

@@ -302,21 +302,21 @@ async fn write_loop(
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
-        let events: Vec<(Timestamp, AuditEvent)> = batch.iter().map(|p| (p.at, p.event.clone())).collect();
-        match store.append_audit(&events).await {
+        let (events, waiters): (Vec<_>, Vec<_>) = batch.drain(..).map(|p| ((p.at, p.event), p.done)).unzip();
+        match store.append_audit(events).await {
             Ok(records) => {
                 recent.extend(&records);
                 if let Some(last) = records.last() {
                     appended.send_replace(last.seq);
                 }
-                for (p, r) in batch.drain(..).zip(records) {
-                    let _ = p.done.send(Ok(r.seq));
+                for (done, r) in waiters.into_iter().zip(records) {
+                    let _ = done.send(Ok(r.seq));
                 }
             }
             Err(e) => {
                 let message = e.to_string();
-                for p in batch.drain(..) {
-                    let _ = p.done.send(Err(StoreError::Other(message.clone())));
+                for done in waiters {
+                    let _ = done.send(Err(StoreError::Other(message.clone())));
                 }
             }
         }

@@ -116,6 +116,20 @@ impl AuditRecord {
         record.hash = chain_hash(&record);
         record
     }
+
+    /// The records of `events`, in order, chained on from the head `(seq, hash)` (`(0, GENESIS)` for an empty log):
+    /// what every store's append writes.
+    pub fn chain_on(head: (u64, [u8; 32]), events: Vec<(Timestamp, AuditEvent)>) -> Vec<Self> {
+        let (mut seq, mut prev) = head;
+        let mut records = Vec::with_capacity(events.len());
+        for (at, event) in events {
+            seq += 1;
+            let record = Self::chained(seq, at, event, prev);
+            prev = record.hash;
+            records.push(record);
+        }
+        records
+    }
 }
 
 /// The hash of `record`: SHA-256 over the previous hash and a fixed, length-prefixed layout of every field, so

@@ -45,7 +45,7 @@ pub type ChainHead = (u64, [u8; 32]);
 pub trait AuditStore: Send + Sync + std::fmt::Debug + 'static {
     /// Appends the events in order, each at `at`, chained from the current head, and moves the head; one
     /// transaction, which nodes sharing a database take in turns. Returns the records as written.
-    async fn append_audit(&self, events: &[(Timestamp, AuditEvent)]) -> Result<Vec<AuditRecord>, StoreError>;
+    async fn append_audit(&self, events: Vec<(Timestamp, AuditEvent)>) -> Result<Vec<AuditRecord>, StoreError>;
     /// At most `limit` records matching `filter`, in the cursor's order.
     async fn audit_page(
         &self,

@@ -31,9 +31,9 @@ async fn everything(log: &dyn AuditStore) -> Vec<tresor_core::audit::AuditRecord
 pub async fn audit_appends_extend_one_chain_with_its_head(db: TestDb) {
     let log = audit(&db);
     assert_eq!(log.audit_head().await.unwrap(), None);
-    let first = log.append_audit(&[(at(1), event(304, "ann", "Web/Mail"))]).await.unwrap();
+    let first = log.append_audit(vec![(at(1), event(304, "ann", "Web/Mail"))]).await.unwrap();
     let more = log
-        .append_audit(&[
+        .append_audit(vec![
             (at(2), event(303, "ann", "Web/Mail").new_object("Web/Mail (2)")),
             (at(3), event(306, "bob", "Web/Mail").reason("no longer \"used\" ]\\")),
         ])
@@ -56,7 +56,7 @@ pub async fn audit_appends_extend_one_chain_with_its_head(db: TestDb) {
 
     // The head outlives a restart; an append after it goes on from there.
     let reopened: Arc<dyn AuditStore> = Arc::new(db.reopen().await.unwrap());
-    let next = reopened.append_audit(&[(at(4), AuditEvent::new(102))]).await.unwrap();
+    let next = reopened.append_audit(vec![(at(4), AuditEvent::new(102))]).await.unwrap();
     assert_eq!((next[0].seq, next[0].prev_hash), (4, written[2].hash));
     assert_eq!(next[0].event.user, None);
 }
@@ -70,7 +70,7 @@ pub async fn audit_concurrent_appends_never_fork_the_chain(db: TestDb) {
         let log = if i % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
         tasks.push(tokio::spawn(async move {
             let batch: Vec<_> = (0..5).map(|j| (at(i * 10 + j), event(305, &format!("u{i}"), "Web/Mail"))).collect();
-            log.append_audit(&batch).await.unwrap()
+            log.append_audit(batch).await.unwrap()
         }));
     }
     for t in tasks {
@@ -87,7 +87,7 @@ pub async fn audit_concurrent_appends_never_fork_the_chain(db: TestDb) {
 pub async fn audit_filters_and_pages(db: TestDb) {
     let log = audit(&db);
     let db_id = DatabaseId::random();
-    log.append_audit(&[
+    log.append_audit(vec![
         (at(1_000), event(101, "Ann", "client")),
         (at(2_000), event(106, "mallory", "client").reason("wrong password")),
         (at(3_000), event(304, "Ann", "Web/50%_off").database(db_id, "Shop")),
@@ -175,7 +175,7 @@ pub async fn audit_tampering_in_the_store_is_found(db: TestDb) {
     use tresor_core::audit::ChainProblem;
     let log = audit(&db);
     let batch: Vec<_> = (1..=6).map(|i| (at(i), event(303, "ann", &format!("Web/Entry {i}")))).collect();
-    log.append_audit(&batch).await.unwrap();
+    log.append_audit(batch).await.unwrap();
     assert_eq!(verdict(log.as_ref()).await, None);
     let pool = db.sql().pool();
     let exec = |sql: &'static str| async move { sqlx::query(sql).execute(pool).await.unwrap() };

@@ -1,0 +1,157 @@
+//! The server log's appends on SQLite, on a connection and a thread of their own.
+//!
+//! A read of an entry in a database that monitors accesses waits until its record is durably written, so an
+//! append's cost is paid by the reads. Through the pool, each statement of an append is a round trip between the
+//! log's writer task and sqlx's worker thread for that connection, and each value is looked up by name as it is
+//! bound. Here the whole transaction (take the write lock, read the head, insert the records with one prepared
+//! statement, move the head, commit) runs in one call on one thread: one hand-over per batch, however many
+//! records it holds. The pool's connections still read the log; SQLite's write lock (`BEGIN IMMEDIATE`, with the
+//! pool's busy timeout) makes this connection and the pool's writers take turns.
+
+use std::path::Path;
+use std::sync::{Mutex, PoisonError, mpsc};
+use std::thread::JoinHandle;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, TransactionBehavior, params};
+use tokio::sync::oneshot;
+use tresor_core::audit::{AuditEvent, AuditRecord};
+use tresor_core::{StoreError, Timestamp};
+use tresor_store_sql::LogAppender;
+
+use crate::PRAGMAS;
+
+type Events = Vec<(Timestamp, AuditEvent)>;
+type Answer = Result<Vec<AuditRecord>, StoreError>;
+
+struct Job {
+    events: Events,
+    done: oneshot::Sender<Answer>,
+}
+
+/// The appending thread's handle. Dropping the last one (or [`LogAppender::close`]) ends the thread once it has
+/// answered what was handed over.
+#[derive(Debug)]
+pub(crate) struct Appender {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+const INSERT: &str = "INSERT INTO audit_log (seq, at, event, severity, description, user_id, user_name, address, \
+                      database_id, database_name, object_id, object_name, new_object, reason, prev_hash, hash) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+
+impl Appender {
+    /// Opens the migrated database at `path` with the pool's settings and starts the thread.
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(failed)?;
+        for pragma in PRAGMAS {
+            // `journal_mode` answers with a row; the others with none.
+            conn.query_row(pragma, [], |_| Ok(())).or_else(ignore_no_rows).map_err(failed)?;
+        }
+        let (jobs, queue) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("tresor-log-append".into())
+            .spawn(move || run(conn, &queue))
+            .map_err(|e| StoreError::Unavailable(format!("the log's thread could not start: {e}")))?;
+        Ok(Self { jobs: Mutex::new(Some(jobs)), thread: Mutex::new(Some(thread)) })
+    }
+}
+
+#[async_trait]
+impl LogAppender for Appender {
+    async fn append(&self, events: Events) -> Answer {
+        let (done, answer) = oneshot::channel();
+        let sent = match &*self.jobs.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some(jobs) => jobs.send(Job { events, done }).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(closed());
+        }
+        answer.await.unwrap_or_else(|_| Err(closed()))
+    }
+
+    async fn close(&self) {
+        drop(self.jobs.lock().unwrap_or_else(PoisonError::into_inner).take());
+        let thread = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(thread) = thread {
+            // The thread answers what is queued, then closes its connection.
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
+    while let Ok(job) = queue.recv() {
+        let _ = job.done.send(append(&mut conn, job.events));
+    }
+}
+
+/// One transaction: the head, the records chained on from it, the new head.
+fn append(conn: &mut Connection, events: Events) -> Answer {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    let (seq, hash): (i64, String) = tx
+        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(failed)?;
+    let bad_head = || StoreError::Corrupt("audit_head of row 1 is not valid".into());
+    let seq = u64::try_from(seq).map_err(|_| bad_head())?;
+    let mut prev = [0u8; 32];
+    hex::decode_to_slice(&hash, &mut prev).map_err(|_| bad_head())?;
+    let records = AuditRecord::chain_on((seq, prev), events);
+    {
+        let mut insert = tx.prepare_cached(INSERT).map_err(failed)?;
+        for r in &records {
+            let e = &r.event;
+            insert
+                .execute(params![
+                    number(r.seq)?,
+                    r.at.as_millis(),
+                    e.event,
+                    r.severity.code(),
+                    r.description,
+                    e.user.as_ref().map(|u| &u.id),
+                    e.user.as_ref().map(|u| &u.name),
+                    e.address.map(|a| a.to_string()),
+                    e.database.as_ref().map(|d| &d.id),
+                    e.database.as_ref().map(|d| &d.name),
+                    e.object.as_ref().map(|o| &o.id),
+                    e.object.as_ref().map(|o| &o.name),
+                    e.new_object,
+                    e.reason,
+                    hex::encode(r.prev_hash),
+                    hex::encode(r.hash),
+                ])
+                .map_err(failed)?;
+        }
+    }
+    if let Some(last) = records.last() {
+        tx.execute(
+            "UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1",
+            params![number(last.seq)?, hex::encode(last.hash)],
+        )
+        .map_err(failed)?;
+    }
+    tx.commit().map_err(failed)?;
+    Ok(records)
+}
+
+fn number(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| StoreError::Other("the log is full".into()))
+}
+
+fn ignore_no_rows(e: rusqlite::Error) -> rusqlite::Result<()> {
+    match e {
+        rusqlite::Error::QueryReturnedNoRows => Ok(()),
+        other => Err(other),
+    }
+}
+
+/// SQLite's message names the failure (locked, full, I/O), never a bound value.
+fn failed(e: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!("the server log could not be appended: {e}"))
+}
+
+fn closed() -> StoreError {
+    StoreError::Unavailable("the store is closed".into())
+}
