@@ -26,6 +26,7 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
     },
     EmbeddedMigration { version: 4, description: "signin", sql: include_str!("../migrations/0004_signin.sql") },
     schema::portable::AUDIT,
+    schema::portable::AUDIT_USER_INDEX,
 ];
 
 /// The embedded migrations of this engine.

@@ -20,6 +20,13 @@ pub mod portable {
     /// The server log, its chain head, the workers' positions and the notifications.
     pub const AUDIT: EmbeddedMigration =
         EmbeddedMigration { version: 5, description: "audit", sql: include_str!("../migrations/0005_audit.sql") };
+
+    /// The log's index by user dropped: no filter could use it, and every append paid for it.
+    pub const AUDIT_USER_INDEX: EmbeddedMigration = EmbeddedMigration {
+        version: 6,
+        description: "audit user index",
+        sql: include_str!("../migrations/0006_audit_user_index.sql"),
+    };
 }
 
 /// One migration compiled into the binary, usually with `include_str!`.
