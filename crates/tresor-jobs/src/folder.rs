@@ -5,6 +5,7 @@
 //!
 //! Plain blocking I/O: the worker runs it on the blocking pool.
 
+use std::borrow::Borrow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
@@ -153,7 +154,12 @@ impl LogFolder {
 
     /// Appends one line per record, starting new files as the rules say, and syncs what it wrote to disk. After a
     /// failure the current file is let go, so the next try reopens it (cutting off a line written half).
-    pub(crate) fn append(&mut self, records: &[AuditRecord], origin: &Origin, rules: &Rules) -> io::Result<()> {
+    pub(crate) fn append<R: Borrow<AuditRecord>>(
+        &mut self,
+        records: &[R],
+        origin: &Origin,
+        rules: &Rules,
+    ) -> io::Result<()> {
         let result = self.append_lines(records, origin, rules);
         if result.is_err() {
             self.current = None;
@@ -161,9 +167,15 @@ impl LogFolder {
         result
     }
 
-    fn append_lines(&mut self, records: &[AuditRecord], origin: &Origin, rules: &Rules) -> io::Result<()> {
+    fn append_lines<R: Borrow<AuditRecord>>(
+        &mut self,
+        records: &[R],
+        origin: &Origin,
+        rules: &Rules,
+    ) -> io::Result<()> {
         let mut created = false;
         for record in records {
+            let record = record.borrow();
             let mut line = rfc5424::format(record, origin);
             line.push('\n');
             let len = line.len() as u64;

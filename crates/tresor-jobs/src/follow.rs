@@ -123,7 +123,7 @@ impl Follow {
     }
 
     /// Up to [`PAGE`] records after `after`, oldest first.
-    pub(crate) async fn page(&self, after: u64) -> Result<Vec<AuditRecord>, StoreError> {
+    pub(crate) async fn page(&self, after: u64) -> Result<Vec<Arc<AuditRecord>>, StoreError> {
         self.audit.follow(after, PAGE).await
     }
 

@@ -129,12 +129,13 @@ impl AuditLog {
     }
 
     /// Up to `limit` records after `after`, oldest first, for the workers that follow the log: from the records this
-    /// node appended last when they hold the next ones, from the store otherwise.
-    pub async fn follow(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+    /// node appended last when they hold the next ones (shared with the other followers), from the store otherwise.
+    pub async fn follow(&self, after: u64, limit: u32) -> Result<Vec<Arc<AuditRecord>>, StoreError> {
         if let Some(records) = self.recent.after(after, limit as usize) {
             return Ok(records);
         }
-        self.store.audit_page(&LogFilter::default(), LogCursor::After { after }, limit).await
+        let page = self.store.audit_page(&LogFilter::default(), LogCursor::After { after }, limit).await?;
+        Ok(page.into_iter().map(Arc::new).collect())
     }
 
     /// The number of the last record (0 for an empty log), for a dashboard of the workers that follow it.
@@ -305,11 +306,12 @@ async fn write_loop(
         let (events, waiters): (Vec<_>, Vec<_>) = batch.drain(..).map(|p| ((p.at, p.event), p.done)).unzip();
         match store.append_audit(events).await {
             Ok(records) => {
+                let records: Vec<Arc<AuditRecord>> = records.into_iter().map(Arc::new).collect();
                 recent.extend(&records);
                 if let Some(last) = records.last() {
                     appended.send_replace(last.seq);
                 }
-                for (done, r) in waiters.into_iter().zip(records) {
+                for (done, r) in waiters.into_iter().zip(&records) {
                     let _ = done.send(Ok(r.seq));
                 }
             }

@@ -1,10 +1,11 @@
 //! The records this node appended last, kept in memory so that the workers following the log (files, syslog,
 //! notifications) read what they have just been woken for without going back to the store. Only a run of
 //! consecutive numbers is ever answered from here; a gap (records another node appended, or ones that fell out)
-//! sends the reader to the store, which stays the one source of truth.
+//! sends the reader to the store, which stays the one source of truth. Records are shared, not copied: the writer
+//! and every follower hold the same one.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::record::AuditRecord;
 
@@ -12,22 +13,22 @@ use super::record::AuditRecord;
 const KEPT: usize = 8192;
 
 #[derive(Debug, Default)]
-pub(super) struct Recent(Mutex<VecDeque<AuditRecord>>);
+pub(super) struct Recent(Mutex<VecDeque<Arc<AuditRecord>>>);
 
 impl Recent {
-    pub(super) fn extend(&self, records: &[AuditRecord]) {
+    pub(super) fn extend(&self, records: &[Arc<AuditRecord>]) {
         let Ok(mut kept) = self.0.lock() else { return };
         for r in records.iter().rev().take(KEPT).rev() {
             if kept.len() == KEPT {
                 kept.pop_front();
             }
-            kept.push_back(r.clone());
+            kept.push_back(Arc::clone(r));
         }
     }
 
     /// The records numbered `after + 1`, `after + 2` … without a gap, at most `limit`; `None` when `after + 1` is
     /// not kept here.
-    pub(super) fn after(&self, after: u64, limit: usize) -> Option<Vec<AuditRecord>> {
+    pub(super) fn after(&self, after: u64, limit: usize) -> Option<Vec<Arc<AuditRecord>>> {
         let kept = self.0.lock().ok()?;
         let first = kept.partition_point(|r| r.seq <= after);
         let mut out = Vec::new();
@@ -35,7 +36,7 @@ impl Recent {
             if r.seq != expected {
                 break;
             }
-            out.push(r.clone());
+            out.push(Arc::clone(r));
         }
         (!out.is_empty()).then_some(out)
     }
@@ -47,13 +48,13 @@ mod tests {
     use crate::audit::record::{AuditEvent, GENESIS};
     use crate::clock::Timestamp;
 
-    fn records(seqs: impl IntoIterator<Item = u64>) -> Vec<AuditRecord> {
+    fn records(seqs: impl IntoIterator<Item = u64>) -> Vec<Arc<AuditRecord>> {
         seqs.into_iter()
-            .map(|s| AuditRecord::chained(s, Timestamp::from_millis(0), AuditEvent::new(102), GENESIS))
+            .map(|s| Arc::new(AuditRecord::chained(s, Timestamp::from_millis(0), AuditEvent::new(102), GENESIS)))
             .collect()
     }
 
-    fn seqs(r: Option<Vec<AuditRecord>>) -> Option<Vec<u64>> {
+    fn seqs(r: Option<Vec<Arc<AuditRecord>>>) -> Option<Vec<u64>> {
         r.map(|r| r.iter().map(|r| r.seq).collect())
     }
 
