@@ -10,6 +10,7 @@
 # CONC=n sets the connections of the second part (64).
 # Usage: [DURATION=60s] [ROUNDS=3] [SKIP_EVENTS=1] [CONC=64] crates/tresor-bench/scripts/audit.sh [release bin dir]
 set -euo pipefail
+source "$(dirname "$0")/signin-limit.sh"
 bin=${1:-target/release}
 T=$bin/tresor; B=$bin/tresor-bench
 work=$(mktemp -d)
@@ -50,15 +51,8 @@ FP=$(awk '/fingerprint/ {print $NF}' "$work/out"); PW=$(awk '/One-time password/
 URL=https://127.0.0.1:18731
 $B seed --url $URL --trust-fingerprint "$FP" --admin-password "$PW" --new-admin-password bench-admin-password-1 \
   --users 100 --databases 1 --folders 20 --entries-per-database 2000 --concurrency 8 >/dev/null
-# Seeding used this address's login budget: wait for it to refill, then lift it for the 64 logins of each run.
-for _ in $(seq 1 60); do
-  token=$(curl -sk -X POST "$URL/api/v1/auth/login" -H 'content-type: application/json' \
-    -d '{"account":"admin","password":"bench-admin-password-1"}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-  [ -n "$token" ] && break; sleep 2
-done
-curl -skf -X PATCH "$URL/api/v1/admin/signin-settings" -H "authorization: Bearer $token" -H 'content-type: application/json' \
-  -d '{"protection": {"failed_login_limit": 10, "attempts_per_minute": 6000, "attempt_burst": 1000}}' >/dev/null
-sleep 6 # the nodes read sign-in settings again after at most 5 s
+# Seeding used this address's login budget: lift it for the logins of each run.
+lift_login_limit "$URL"
 monitor() {
   curl -skf -X PATCH "$URL/api/v1/admin/databases/bench-db-1" -H "authorization: Bearer $token" \
     -H 'content-type: application/json' -d "{\"monitor_accesses\": $1}" >/dev/null

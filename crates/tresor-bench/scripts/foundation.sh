@@ -3,6 +3,7 @@
 # connections (same driver, same run); the raw Argon2id rate and logins at 8 connections; server memory
 # throughout. Usage: crates/tresor-bench/scripts/foundation.sh [release bin dir] [rounds]
 set -euo pipefail
+source "$(dirname "$0")/signin-limit.sh"
 bin=${1:-target/release}
 rounds=${2:-2}
 T=$bin/tresor
@@ -29,6 +30,8 @@ HFP=$(awk '/fingerprint/ {print $NF}' "$work/hello.out")
 echo "### idle server RSS after first start: $(awk '/VmRSS/ {print $2, $3}' /proc/$SP/status)"
 $B seed --url $URL --trust-fingerprint "$FP" --admin-password "$PW" --new-admin-password bench-admin-password-1 \
   --users 100 --groups 10 --members-per-group 10
+# Seeding used this address's login budget: lift it for the 64 logins of each run.
+lift_login_limit "$URL"
 for r in $(seq 1 "$rounds"); do
   echo "### round $r: hello (reference)"
   $B run --url "$HURL" --trust-fingerprint "$HFP" --scenario hello --concurrency 64 --duration 10s --warmup 2s --server-pid "$HP"

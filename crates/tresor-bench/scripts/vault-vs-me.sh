@@ -3,6 +3,7 @@
 # request and the server's context switches per request (all its threads, from /proc).
 # Usage: crates/tresor-bench/scripts/vault-vs-me.sh [release bin dir]
 set -euo pipefail
+source "$(dirname "$0")/signin-limit.sh"
 bin=${1:-target/release}
 B=$bin
 work=$(mktemp -d)
@@ -13,6 +14,8 @@ for _ in $(seq 1 200); do grep -q "One-time password" "$work/server.out" 2>/dev/
 FP=$(awk '/fingerprint/ {print $NF}' "$work/server.out"); PW=$(awk '/One-time password/ {print $NF}' "$work/server.out")
 URL=https://127.0.0.1:18719
 $B/tresor-bench seed --url $URL --trust-fingerprint "$FP" --admin-password "$PW" --new-admin-password bench-admin-password-1 --users 64 --databases 1 --entries-per-database 10000 >/dev/null 2>&1
+# Seeding used this address's login budget: lift it for the 64 logins of each run.
+lift_login_limit "$URL"
 ctx() { cat /proc/$SP/task/*/status | awk '/ctxt_switches/ {s+=$2} END {print s}'; }
 echo "server threads: $(ls /proc/$SP/task | wc -l)"
 for sc in me get-entry me get-entry; do
