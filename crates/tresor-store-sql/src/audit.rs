@@ -23,12 +23,15 @@ const NOTIFICATION: Names = Names { duplicate: "a notification with this number"
 
 const COLUMNS: &str = "seq, at, event, severity, description, user_id, user_name, address, database_id, \
                        database_name, object_id, object_name, new_object, reason, prev_hash, hash";
-/// Records inserted by one statement. More rows per statement save round trips to the engine, but SQLite's
-/// driver looks bound parameters up by name, which grows with the statement: 8 rows (128 values) measured best.
+/// Records inserted by one statement of the pool's appends (PostgreSQL's; SQLite's run on their own connection, see
+/// [`LogAppender`]). More rows per statement save round trips to the engine, but sqlx's SQLite driver looks bound
+/// parameters up by name, which grows with the statement: 8 rows (128 values) measured best there.
 const ROWS_PER_INSERT: usize = 8;
 
-/// `INSERT INTO audit_log (…) VALUES (…), (…) …` for `rows` records, numbered from `$1`.
-fn insert_statement(rows: usize) -> String {
+/// `INSERT INTO audit_log (…) VALUES (…), (…) …` for `rows` records, numbered from `$1`: each record's values in
+/// the column order of the table (seq, at, event, severity, description, user id and name, address, database id
+/// and name, object id and name, new object, reason, previous hash, hash).
+pub fn audit_log_insert(rows: usize) -> String {
     const COLUMN_COUNT: usize = 16;
     let mut sql = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ");
     for row in 0..rows {
@@ -263,7 +266,7 @@ impl AuditStore for SqlStore {
         let written = AuditRecord::chain_on((seq, prev), batch);
         // Many rows per statement: the cost of a statement (a round trip to the engine) is paid once per chunk.
         for chunk in written.chunks(ROWS_PER_INSERT) {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(insert_statement(chunk.len())));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(audit_log_insert(chunk.len())));
             for r in chunk {
                 let e = &r.event;
                 q = q

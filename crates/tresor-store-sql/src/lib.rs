@@ -33,7 +33,7 @@ use std::sync::Arc;
 use sqlx::{Any, AnyPool, Transaction};
 use tresor_core::StoreError;
 
-pub use audit::LogAppender;
+pub use audit::{LogAppender, audit_log_insert};
 pub use schema::{EmbeddedMigration, migrator};
 pub use sqlx::migrate::Migrator;
 

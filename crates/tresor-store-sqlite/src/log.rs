@@ -17,7 +17,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
 use tresor_core::audit::{AuditEvent, AuditRecord};
 use tresor_core::{StoreError, Timestamp};
-use tresor_store_sql::LogAppender;
+use tresor_store_sql::{LogAppender, audit_log_insert};
 
 use crate::PRAGMAS;
 
@@ -36,10 +36,6 @@ pub(crate) struct Appender {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
-
-const INSERT: &str = "INSERT INTO audit_log (seq, at, event, severity, description, user_id, user_name, address, \
-                      database_id, database_name, object_id, object_name, new_object, reason, prev_hash, hash) \
-                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 impl Appender {
     /// Opens the migrated database at `path` with the pool's settings and starts the thread.
@@ -83,13 +79,15 @@ impl LogAppender for Appender {
 }
 
 fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
+    // The pool's statement for one record (`$1` … `$16`, bound here by position).
+    let insert = audit_log_insert(1);
     while let Ok(job) = queue.recv() {
-        let _ = job.done.send(append(&mut conn, job.events));
+        let _ = job.done.send(append(&mut conn, &insert, job.events));
     }
 }
 
 /// One transaction: the head, the records chained on from it, the new head.
-fn append(conn: &mut Connection, events: Events) -> Answer {
+fn append(conn: &mut Connection, insert: &str, events: Events) -> Answer {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
     let (seq, hash): (i64, String) = tx
         .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -100,7 +98,7 @@ fn append(conn: &mut Connection, events: Events) -> Answer {
     hex::decode_to_slice(&hash, &mut prev).map_err(|_| bad_head())?;
     let records = AuditRecord::chain_on((seq, prev), events);
     {
-        let mut insert = tx.prepare_cached(INSERT).map_err(failed)?;
+        let mut insert = tx.prepare_cached(insert).map_err(failed)?;
         for r in &records {
             let e = &r.event;
             insert
