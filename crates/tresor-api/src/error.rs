@@ -9,11 +9,25 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-/// A stable code for programs and a sentence for people. The message never contains a secret.
+/// A stable code for programs and a sentence for people. The message never contains a secret. Refusals that
+/// hinge on an entry's state say what that state is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
+    /// With `precondition_failed` and `version_conflict`: the entry's current version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u32>,
+    /// With `entry_locked`: who holds the lock, since when, until when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<crate::EntryLockView>,
+}
+
+impl ErrorDetail {
+    /// A code and a message, with nothing else to say.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), current_version: None, lock: None }
+    }
 }
 
 /// Stable error codes. New codes may be added; existing ones never change meaning.
@@ -33,6 +47,13 @@ pub enum ErrorCode {
     InvalidValue,
     /// The entry changed since the version the request was based on; the message names the current version.
     VersionConflict,
+    /// The entry is no longer at the version `If-Match` names; `current_version` and the `ETag` header give the
+    /// current one.
+    PreconditionFailed,
+    /// Another user is editing the entry: its lock is held by someone else (`lock` names who, since when).
+    EntryLocked,
+    /// This session does not hold the lock it tried to release.
+    LockNotHeld,
     /// The database asks for a reason when an entry is deleted.
     ReasonRequired,
     /// The database's properties and permissions are protected by its custom password: send it in the
@@ -115,6 +136,9 @@ impl ErrorCode {
             Self::ValidationFailed => "validation_failed",
             Self::InvalidValue => "invalid_value",
             Self::VersionConflict => "version_conflict",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::EntryLocked => "entry_locked",
+            Self::LockNotHeld => "lock_not_held",
             Self::ReasonRequired => "reason_required",
             Self::DatabasePasswordRequired => "database_password_required",
             Self::DatabasePasswordWrong => "database_password_wrong",

@@ -560,3 +560,22 @@ pub struct EntryFieldSpec {
 pub struct EntryTypeList {
     pub types: Vec<EntryTypeView>,
 }
+
+/// An entry's lock: who holds it, since when and until when (Server Settings → Additional → Edit entries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EntryLockView {
+    pub entry: String,
+    /// Whether someone holds the lock; the other fields are set only then.
+    pub locked: bool,
+    /// The holder's account name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// When the lock runs out unless released or renewed earlier (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Whether the asking session holds it.
+    pub mine: bool,
+}

@@ -268,6 +268,8 @@ pub struct VaultSettingsView {
     pub delete_private_database_with_user: bool,
     pub attachment_limit_bytes: u64,
     pub password_policy: crate::PasswordPolicyView,
+    /// Server Settings → Additional → "Edit entries": how long an entry's lock lasts, in seconds.
+    pub edit_lock_secs: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -281,6 +283,9 @@ pub struct UpdateVaultSettingsRequest {
     pub attachment_limit_bytes: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_policy: Option<crate::PasswordPolicyView>,
+    /// 10 to 86,400 seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit_lock_secs: Option<u32>,
 }
 
 /// Which database "Assign database" uses.
@@ -312,4 +317,20 @@ pub struct AssignRequest {
 pub struct AssignOutcome {
     /// The databases used or created, by name.
     pub databases: Vec<DatabaseView>,
+}
+
+/// A database's entry locks, for its administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LockList {
+    pub database: String,
+    pub database_name: String,
+    pub locks: Vec<LockedEntryView>,
+}
+
+/// One locked entry in an administrator's listing, named by id and folder: titles are entry data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LockedEntryView {
+    /// The path of the entry's folder (`Folder/Sub`; empty at the root).
+    pub folder_path: String,
+    pub lock: crate::EntryLockView,
 }

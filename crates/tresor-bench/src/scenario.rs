@@ -12,6 +12,9 @@ use tresor_client::{Client, ClientError, Trust};
 
 use crate::raw::{RawClient, RawError};
 use crate::seed::user_name;
+use reqwest::Method;
+use serde_json::json;
+
 use crate::vault_http::{VaultHttp, all_entry_ids, entries_page};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -30,6 +33,14 @@ pub enum Scenario {
     /// `GET /api/v1/vault/databases/{db}/entries/{id}?reveal=true` of an entry picked at random among those of
     /// `--database`.
     GetEntry,
+    /// Every worker edits the same entry (the first of `--database`) under its lock: take the lock, save a change,
+    /// release it. One timed step is one attempt: a completed cycle (three requests), or a lock refused because
+    /// another worker holds it, which ends the attempt and is counted as `423 entry_locked`. The users need modify
+    /// on the database.
+    LockCycle,
+    /// As `lock-cycle`, but a refused lock is asked for again at once until it is granted: one timed step is the
+    /// whole wait and the cycle, what a user who insists experiences.
+    LockCycleWait,
 }
 
 impl Scenario {
@@ -41,12 +52,17 @@ impl Scenario {
             Self::Hello => "hello",
             Self::OpenDatabase => "open-database",
             Self::GetEntry => "get-entry",
+            Self::LockCycle => "lock-cycle",
+            Self::LockCycleWait => "lock-cycle-wait",
         }
     }
 
     /// Whether the scenario logs in as seeded users.
     fn needs_users(self) -> bool {
-        matches!(self, Self::Login | Self::Me | Self::OpenDatabase | Self::GetEntry)
+        matches!(
+            self,
+            Self::Login | Self::Me | Self::OpenDatabase | Self::GetEntry | Self::LockCycle | Self::LockCycleWait
+        )
     }
 
     /// The worker `index`'s state, with its own connection pool; whatever it does here is not timed.
@@ -65,17 +81,15 @@ impl Scenario {
                 let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
                 Worker::OpenDatabase { api, database: setup.database.clone(), page_size: setup.page_size }
             }
+            Self::LockCycle | Self::LockCycleWait => {
+                let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
+                let ids = setup.entry_ids(&api).await?;
+                let entry = format!("/vault/databases/{}/entries/{}", setup.database, ids[0]);
+                Worker::LockCycle { api, lock: format!("{entry}/lock"), entry, wait: self == Self::LockCycleWait }
+            }
             Self::GetEntry => {
                 let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
-                // One listing for all workers, before timing starts.
-                let ids = setup
-                    .entry_ids
-                    .get_or_try_init(|| async {
-                        let ids = all_entry_ids(&api, &setup.database).await.context("listing the entries")?;
-                        anyhow::ensure!(!ids.is_empty(), "{} has no entries: seed it first", setup.database);
-                        Ok(Arc::new(ids))
-                    })
-                    .await?;
+                let ids = setup.entry_ids(&api).await?;
                 let paths = Arc::new(
                     ids.iter()
                         .map(|id| format!("/vault/databases/{}/entries/{id}?reveal=true", setup.database))
@@ -116,6 +130,17 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// The database's entry ids: one listing for all workers, before timing starts.
+    async fn entry_ids(&self, api: &VaultHttp) -> anyhow::Result<&Arc<Vec<String>>> {
+        self.entry_ids
+            .get_or_try_init(|| async {
+                let ids = all_entry_ids(api, &self.database).await.context("listing the entries")?;
+                anyhow::ensure!(!ids.is_empty(), "{} has no entries: seed it first", self.database);
+                Ok(Arc::new(ids))
+            })
+            .await
+    }
+
     /// `users` login requests for `bench-user-1` … `bench-user-{users}`, all with `password`.
     pub fn new(url: &str, trust: Trust, users: usize, password: &str, database: &str, page_size: usize) -> Self {
         let logins = (1..=users)
@@ -146,6 +171,7 @@ pub enum Worker {
     Hello { client: RawClient },
     OpenDatabase { api: VaultHttp, database: String, page_size: usize },
     GetEntry { api: VaultHttp, paths: Arc<Vec<String>>, rng: u64 },
+    LockCycle { api: VaultHttp, entry: String, lock: String, wait: bool },
 }
 
 impl Worker {
@@ -176,6 +202,17 @@ impl Worker {
                 *rng ^= *rng >> 7;
                 *rng ^= *rng << 17;
                 api.get(&paths[(*rng % paths.len() as u64) as usize]).await?;
+            }
+            Self::LockCycle { api, entry, lock, wait } => {
+                loop {
+                    match api.call(Method::POST, lock, None).await {
+                        Ok(_) => break,
+                        Err(e) if *wait && e.status == Some(423) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                api.call(Method::PATCH, entry, Some(&json!({"notes": "edited under the lock"}))).await?;
+                api.call_empty(Method::DELETE, lock).await?;
             }
         }
         Ok(())

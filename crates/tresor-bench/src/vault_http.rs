@@ -54,17 +54,31 @@ impl VaultHttp {
                 message: format!("{path}: the answer is not the expected JSON: {e}"),
             });
         }
-        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let code = value["error"]["code"].as_str().unwrap_or("").to_owned();
-        Err(RawError {
-            status: Some(status.as_u16()),
-            message: format!("{path}: {status} {code} {}", value["error"]["message"].as_str().unwrap_or("")),
-        })
+        Err(refusal(path, &status, &bytes))
+    }
+
+    /// A request whose successful answer has no body (204).
+    pub async fn call_empty(&self, method: Method, path: &str) -> Result<(), RawError> {
+        let response = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token).send().await;
+        let response = response.map_err(transport)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        Err(refusal(path, &status, &response.bytes().await.map_err(transport)?))
     }
 
     pub async fn get(&self, path: &str) -> Result<Value, RawError> {
         self.call(Method::GET, path, None).await
     }
+}
+
+/// A non-2xx answer as an error named by its status and code.
+fn refusal(path: &str, status: &reqwest::StatusCode, body: &[u8]) -> RawError {
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let code = value["error"]["code"].as_str().unwrap_or("");
+    let message = value["error"]["message"].as_str().unwrap_or("");
+    RawError { status: Some(status.as_u16()), message: format!("{path}: {status} {code} {message}") }
 }
 
 /// A page of entries with each entry parsed past, not kept.

@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use reqwest::header::CONTENT_TYPE;
+use reqwest::header::{CONTENT_TYPE, IF_MATCH};
 use reqwest::{Method, Response};
 use tresor_api::{
-    AttachmentList, AttachmentView, CreateEntryRequest, CreateFolderRequest, EntryListQuery, EntryPage, EntryTypeList,
-    EntryView, FolderList, FolderView, GenerateQuery, GeneratedPassword, HistoryList, MoveEntryRequest, ResolvedPath,
-    SearchQuery, TotpCode, UpdateEntryRequest, UpdateFolderRequest, VaultDatabaseList,
+    AttachmentList, AttachmentView, CreateEntryRequest, CreateFolderRequest, EntryListQuery, EntryLockView, EntryPage,
+    EntryTypeList, EntryView, FolderList, FolderView, GenerateQuery, GeneratedPassword, HistoryList, MoveEntryRequest,
+    ResolvedPath, SearchQuery, TotpCode, UpdateEntryRequest, UpdateFolderRequest, VaultDatabaseList,
 };
 
 use crate::error::one_line;
@@ -114,6 +114,38 @@ impl Client {
     pub async fn update_entry(&self, db: &str, entry: &str, request: &UpdateEntryRequest) -> Result<EntryView> {
         let url = self.api_url(&["vault", "databases", db, "entries", entry])?;
         self.send_json(self.request(Method::PATCH, url).json(request)).await
+    }
+
+    /// `PATCH /api/v1/vault/databases/{db}/entries/{entry}` with `If-Match`: refused with `precondition_failed`
+    /// when the entry is no longer at `version`.
+    pub async fn update_entry_at(
+        &self,
+        db: &str,
+        entry: &str,
+        version: u32,
+        request: &UpdateEntryRequest,
+    ) -> Result<EntryView> {
+        let url = self.api_url(&["vault", "databases", db, "entries", entry])?;
+        let builder = self.request(Method::PATCH, url).header(IF_MATCH, format!("\"{version}\""));
+        self.send_json(builder.json(request)).await
+    }
+
+    /// `POST /api/v1/vault/databases/{db}/entries/{entry}/lock`: takes the entry's lock, or renews this session's.
+    pub async fn lock_entry(&self, db: &str, entry: &str) -> Result<EntryLockView> {
+        let url = self.api_url(&["vault", "databases", db, "entries", entry, "lock"])?;
+        self.send_json(self.request(Method::POST, url)).await
+    }
+
+    /// `GET /api/v1/vault/databases/{db}/entries/{entry}/lock`: who holds the entry's lock.
+    pub async fn entry_lock(&self, db: &str, entry: &str) -> Result<EntryLockView> {
+        let url = self.api_url(&["vault", "databases", db, "entries", entry, "lock"])?;
+        self.send_json(self.request(Method::GET, url)).await
+    }
+
+    /// `DELETE /api/v1/vault/databases/{db}/entries/{entry}/lock`: releases this session's lock.
+    pub async fn unlock_entry(&self, db: &str, entry: &str) -> Result<()> {
+        let url = self.api_url(&["vault", "databases", db, "entries", entry, "lock"])?;
+        self.send_empty(self.request(Method::DELETE, url)).await
     }
 
     /// `DELETE /api/v1/vault/databases/{db}/entries/{entry}?reason=`.

@@ -9,9 +9,9 @@ use reqwest::header::HeaderValue;
 use reqwest::{Method, RequestBuilder};
 use tresor_api::{
     AssignOutcome, AssignRequest, CreateDatabaseRequest, DATABASE_PASSWORD_HEADER, DatabaseList, DatabaseProperties,
-    DatabaseView, FolderList, GrantList, GrantOutcome, PutGrantsRequest, RightsExplanation, RightsQuery,
-    ServerPolicyView, SubjectRef, UpdateDatabaseRequest, UpdateServerPolicyRequest, UpdateVaultSettingsRequest,
-    VaultSettingsView, WirePassword,
+    DatabaseView, EntryLockView, FolderList, GrantList, GrantOutcome, LockList, PutGrantsRequest, RightsExplanation,
+    RightsQuery, ServerPolicyView, SubjectRef, UpdateDatabaseRequest, UpdateServerPolicyRequest,
+    UpdateVaultSettingsRequest, VaultSettingsView, WirePassword,
 };
 
 use crate::routes::with_query;
@@ -48,6 +48,21 @@ impl Client {
     /// `POST /api/v1/admin/databases`.
     pub async fn create_database(&self, request: &CreateDatabaseRequest) -> Result<DatabaseView> {
         self.send_json(self.database_request(Method::POST, &[], &[], None)?.json(request)).await
+    }
+
+    /// `GET /api/v1/admin/databases/{db}/locks`: the database's entry locks.
+    pub async fn database_locks(&self, db: &str, database_password: Option<&WirePassword>) -> Result<LockList> {
+        self.send_json(self.database_request(Method::GET, &[db, "locks"], &[], database_password)?).await
+    }
+
+    /// `DELETE /api/v1/admin/databases/{db}/locks/{entry}`: breaks an entry's lock; returns the lock broken.
+    pub async fn break_lock(
+        &self,
+        db: &str,
+        entry: &str,
+        database_password: Option<&WirePassword>,
+    ) -> Result<EntryLockView> {
+        self.send_json(self.database_request(Method::DELETE, &[db, "locks", entry], &[], database_password)?).await
     }
 
     /// `GET /api/v1/admin/databases/{db}`: its properties and who has it open.

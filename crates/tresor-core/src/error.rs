@@ -40,6 +40,15 @@ pub enum CoreError {
     /// An update based on an older version than the current one.
     #[error("the entry was changed meanwhile; its current version is {current}")]
     Stale { current: u32 },
+    /// A write whose precondition (`If-Match`) names a version the entry has moved on from.
+    #[error("the entry is at version {current}, not the version this change was based on; read it again")]
+    PreconditionFailed { current: u32 },
+    /// Another session holds the entry's lock: the entry is being edited.
+    #[error("the entry is being edited by {} since {}; the lock runs out at {} unless released earlier", .0.holder, .0.lock.taken_at.to_rfc3339(), .0.lock.expires_at.to_rfc3339())]
+    Locked(Box<crate::vault::service::LockHolder>),
+    /// A release of a lock this session does not hold.
+    #[error("{0}")]
+    LockNotHeld(String),
     #[error("this database asks for a reason when an entry is deleted")]
     ReasonRequired,
     #[error("the file is larger than the limit of {limit} bytes")]
@@ -106,6 +115,10 @@ impl From<StoreError> for CoreError {
                 CoreError::GroupCycle("that membership would make a group contain itself".to_owned())
             }
             StoreError::StaleVersion { current } => CoreError::Stale { current },
+            // Named by id here; the vault service names the holder by account before it answers.
+            StoreError::Locked(lock) => {
+                CoreError::Locked(Box::new(crate::vault::service::LockHolder { holder: lock.user.to_string(), lock }))
+            }
             StoreError::NotEmpty(what) => CoreError::Conflict(format!("{what} is not empty")),
             StoreError::Changed(what) => CoreError::Conflict(what),
             StoreError::FolderCycle => {

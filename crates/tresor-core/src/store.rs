@@ -32,6 +32,9 @@ pub enum StoreError {
     /// An update that started from an older version than the current one (optimistic concurrency).
     #[error("the entry has changed since it was read: its current version is {current}")]
     StaleVersion { current: u32 },
+    /// Another session holds a live lock on the entry.
+    #[error("the entry is locked by another session")]
+    Locked(crate::vault::EntryLock),
     #[error("the database schema is at version {found}, newer than this server knows ({known}); upgrade Tresor")]
     SchemaTooNew { found: i64, known: i64 },
     #[error("the store is unavailable: {0}")]

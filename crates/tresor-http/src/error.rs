@@ -15,11 +15,15 @@ pub struct ApiError {
     message: String,
     /// Seconds for a `Retry-After` header (rate limiting).
     retry_after: Option<u64>,
+    /// An entry's current version, for refusals that depend on it (also sent as its `ETag`).
+    current_version: Option<u32>,
+    /// The lock that refused a write.
+    lock: Option<Box<tresor_api::EntryLockView>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None }
+        Self { status, code, message: message.into(), retry_after: None, current_version: None, lock: None }
     }
     pub fn status(&self) -> StatusCode {
         self.status
@@ -36,6 +40,9 @@ impl From<CoreError> for ApiError {
             CoreError::Validation(_) => (S::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
             CoreError::InvalidInput(_) => (S::BAD_REQUEST, ErrorCode::InvalidValue),
             CoreError::Stale { .. } => (S::CONFLICT, ErrorCode::VersionConflict),
+            CoreError::PreconditionFailed { .. } => (S::PRECONDITION_FAILED, ErrorCode::PreconditionFailed),
+            CoreError::Locked(_) => (S::LOCKED, ErrorCode::EntryLocked),
+            CoreError::LockNotHeld(_) => (S::CONFLICT, ErrorCode::LockNotHeld),
             CoreError::ReasonRequired => (S::UNPROCESSABLE_ENTITY, ErrorCode::ReasonRequired),
             CoreError::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
             CoreError::DatabasePasswordRequired => (S::FORBIDDEN, ErrorCode::DatabasePasswordRequired),
@@ -85,14 +92,30 @@ impl From<CoreError> for ApiError {
             CoreError::RateLimited { retry_after } => Some(whole_seconds(*retry_after)),
             _ => None,
         };
-        Self { status, code, message, retry_after }
+        let current_version = match &e {
+            CoreError::Stale { current } | CoreError::PreconditionFailed { current } => Some(*current),
+            _ => None,
+        };
+        let lock = match &e {
+            CoreError::Locked(held) => Some(Box::new(crate::wire_vault::lock_view(held.lock.entry, Some(held), None))),
+            _ => None,
+        };
+        Self { status, code, message, retry_after, current_version, lock }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message } };
-        let mut response = (self.status, Json(body)).into_response();
+        let detail = ErrorDetail {
+            code: self.code,
+            message: self.message,
+            current_version: self.current_version,
+            lock: self.lock.map(|l| *l),
+        };
+        let mut response = (self.status, Json(ErrorBody { error: detail })).into_response();
+        if let Some(version) = self.current_version {
+            response.headers_mut().insert(header::ETAG, crate::wire_vault::etag(version));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -231,9 +231,52 @@ impl<S: Send + Sync> FromRequestParts<S> for DatabasePassword {
     }
 }
 
+/// The entry version an `If-Match` header names (RFC 9110 §13.1.1), as the `ETag` of an entry gives it: `"3"`.
+/// `None` when the header is absent or `*` (any current version). Anything else — a weak tag, a list, a tag that
+/// is not a version — is refused with `invalid_parameter`: a precondition the server cannot check must not pass.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<u32>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(Self(None)) };
+        parse_if_match(value.as_bytes()).map(Self).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidParameter,
+                "If-Match must be * or one entity tag as the ETag header gives it, such as \"3\"",
+            )
+        })
+    }
+}
+
+fn parse_if_match(value: &[u8]) -> Option<Option<u32>> {
+    let text = std::str::from_utf8(value).ok()?.trim();
+    if text == "*" {
+        return Some(None);
+    }
+    let digits = text.strip_prefix('"')?.strip_suffix('"')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().map(Some)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact_quoted;
+    use super::{parse_if_match, redact_quoted};
+
+    #[test]
+    fn if_match_takes_one_strong_version_tag_or_star() {
+        assert_eq!(parse_if_match(b"\"3\""), Some(Some(3)));
+        assert_eq!(parse_if_match(b" \"12\" "), Some(Some(12)));
+        assert_eq!(parse_if_match(b"*"), Some(None));
+        for bad in [&b"3"[..], b"W/\"3\"", b"\"3\", \"4\"", b"\"\"", b"\"-1\"", b"\"99999999999\"", b"\"x\"", b"\xff"] {
+            assert_eq!(parse_if_match(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
 
     #[test]
     fn quoted_values_never_reach_the_message() {

@@ -39,6 +39,7 @@ use crate::routes;
         routes::entries::list, routes::entries::create, routes::entries::show, routes::entries::update,
         routes::entries::delete, routes::entries::move_to, routes::entries::history, routes::entries::version,
         routes::entries::restore, routes::entries::totp,
+        routes::locks::lock, routes::locks::show, routes::locks::unlock, routes::locks::list, routes::locks::break_lock,
         routes::attachments::upload, routes::attachments::list, routes::attachments::download,
         routes::attachments::delete,
     ),

@@ -159,7 +159,11 @@ pub fn new_entry(req: api::CreateEntryRequest) -> Result<(Option<String>, EntryB
     Ok((req.folder, body))
 }
 
-pub fn entry_change(req: api::UpdateEntryRequest) -> Result<tresor_core::vault::service::EntryChange, CoreError> {
+/// A change as the request asks for it, based on the version `If-Match` names (if any).
+pub fn entry_change(
+    req: api::UpdateEntryRequest,
+    if_match: Option<u32>,
+) -> Result<tresor_core::vault::service::EntryChange, CoreError> {
     let expires = match req.expires.as_deref() {
         Some(s) => Some(optional_time_in(s, "expires")?),
         None => None,
@@ -171,6 +175,7 @@ pub fn entry_change(req: api::UpdateEntryRequest) -> Result<tresor_core::vault::
     };
     Ok(tresor_core::vault::service::EntryChange {
         expected_version: req.version,
+        if_match,
         title: req.title,
         username: req.username,
         password: req.password.map(secret),
@@ -467,6 +472,29 @@ pub fn vault_settings(s: &VaultSettings) -> api::VaultSettingsView {
         delete_private_database_with_user: s.delete_private_database_with_user,
         attachment_limit_bytes: s.attachment_limit_bytes,
         password_policy: password_policy_out(&s.password_policy),
+        edit_lock_secs: s.edit_lock_secs,
+    }
+}
+
+/// An entry version as an entity tag: `"3"`. Strong: a version's contents never change.
+pub fn etag(version: u32) -> http::HeaderValue {
+    // Digits between quotes are always a valid header value.
+    http::HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(http::HeaderValue::from_static("\"0\""))
+}
+
+/// An entry's lock as the wire shows it; `mine` when `session` holds it.
+pub fn lock_view(
+    entry: tresor_core::EntryId,
+    held: Option<&tresor_core::vault::service::LockHolder>,
+    session: Option<tresor_core::SessionId>,
+) -> tresor_api::EntryLockView {
+    tresor_api::EntryLockView {
+        entry: entry.to_string(),
+        locked: held.is_some(),
+        holder: held.map(|h| h.holder.clone()),
+        since: held.map(|h| time(h.lock.taken_at)),
+        expires: held.map(|h| time(h.lock.expires_at)),
+        mine: held.is_some_and(|h| Some(h.lock.session) == session),
     }
 }
 

@@ -26,6 +26,7 @@ mod vault_entries;
 mod vault_folders;
 mod vault_grants;
 mod vault_impl;
+mod vault_locks;
 mod vault_rows;
 
 use std::sync::Arc;

@@ -27,6 +27,13 @@ pub mod portable {
         description: "audit user index",
         sql: include_str!("../migrations/0006_audit_user_index.sql"),
     };
+
+    /// Entry locks, bound to their sessions.
+    pub const ENTRY_LOCKS: EmbeddedMigration = EmbeddedMigration {
+        version: 7,
+        description: "entry locks",
+        sql: include_str!("../migrations/0007_entry_locks.sql"),
+    };
 }
 
 /// One migration compiled into the binary, usually with `include_str!`.

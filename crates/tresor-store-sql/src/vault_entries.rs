@@ -1,12 +1,13 @@
 //! Entries and their history: an entry row that names its current version, and one row per version holding
 //! that version's ciphertext. Updates are optimistic: they name the version they started from.
 
-use tresor_core::vault::{EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, NewEntry, VersionInfo};
+use tresor_core::vault::{EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, NewEntry, VersionInfo, WriteCheck};
 use tresor_core::{DatabaseId, EntryId, FolderId, StoreError, Timestamp};
 
 use crate::SqlStore;
 use crate::error::{GENERIC, Names};
 use crate::vault_databases::lock_database;
+use crate::vault_locks::{lock_entry_row, refuse_if_locked};
 use crate::vault_rows::{self, Cols, entry_columns};
 
 const ENTRY: Names = Names { duplicate: "an entry with this id", missing: "folder" };
@@ -64,36 +65,21 @@ async fn insert_version(
     Ok(())
 }
 
-/// The compare-and-set on `entries.version` decides between concurrent updates: the row lock makes the second
-/// one wait, and it then finds the version moved on.
+/// The entry's row is locked first: concurrent updates, lock takers and deletes of one entry take turns on it, and
+/// each then checks the version (compare-and-set) and the lock against what the one before it committed.
 pub(crate) async fn update_entry(store: &SqlStore, u: &EntryUpdate) -> Result<EntryMeta, StoreError> {
     let new_version = u.new_version().ok_or_else(|| StoreError::Other("the entry has too many versions".to_owned()))?;
     let mut tx = store.begin_write().await?;
-    let updated = sqlx::query(
-        "UPDATE entries SET version = $4, updated_at = $5 WHERE id = $1 AND database_id = $2 AND version = $3",
-    )
-    .bind(u.entry.to_string())
-    .bind(u.database.to_string())
-    .bind(i64::from(u.expected_version))
-    .bind(i64::from(new_version))
-    .bind(u.at.as_millis())
-    .execute(&mut *tx)
-    .await
-    .map_err(store.fail(GENERIC))?;
-    if updated.rows_affected() == 0 {
-        let current: Option<i64> = sqlx::query_scalar("SELECT version FROM entries WHERE id = $1 AND database_id = $2")
-            .bind(u.entry.to_string())
-            .bind(u.database.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(store.fail(GENERIC))?;
-        return Err(match current {
-            None => StoreError::NotFound("entry".to_owned()),
-            Some(v) => StoreError::StaleVersion {
-                current: u32::try_from(v).map_err(|_| crate::error::corrupt("entries", "version", "?"))?,
-            },
-        });
-    }
+    let check = WriteCheck { session: u.session, expected_version: Some(u.expected_version), at: u.at };
+    checked_write(store, &mut tx, u.database, u.entry, &check).await?;
+    sqlx::query("UPDATE entries SET version = $3, updated_at = $4 WHERE id = $1 AND database_id = $2")
+        .bind(u.entry.to_string())
+        .bind(u.database.to_string())
+        .bind(i64::from(new_version))
+        .bind(u.at.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(store.fail(GENERIC))?;
     insert_version(store, &mut tx, u.entry, new_version, &u.ciphertext, u.author.to_string(), u.at).await?;
     let row = sqlx::query(concat!("SELECT ", entry_columns!(), " FROM entries e WHERE e.id = $1"))
         .bind(u.entry.to_string())
@@ -105,15 +91,34 @@ pub(crate) async fn update_entry(store: &SqlStore, u: &EntryUpdate) -> Result<En
     Ok(meta)
 }
 
+/// Locks the entry's row and checks a write against it: the entry exists, is at the expected version, and no
+/// other session holds a live lock on it.
+async fn checked_write(
+    store: &SqlStore,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    database: DatabaseId,
+    entry: EntryId,
+    check: &WriteCheck,
+) -> Result<(), StoreError> {
+    let current = lock_entry_row(store, tx, database, entry).await?;
+    let current = current.ok_or_else(|| StoreError::NotFound("entry".to_owned()))?;
+    if check.expected_version.is_some_and(|v| v != current) {
+        return Err(StoreError::StaleVersion { current });
+    }
+    refuse_if_locked(store, tx, entry, check.session, check.at).await
+}
+
 pub(crate) async fn move_entry(
     store: &SqlStore,
     database: DatabaseId,
     id: EntryId,
     folder: Option<FolderId>,
-    at: Timestamp,
+    check: &WriteCheck,
 ) -> Result<(), StoreError> {
+    let at = check.at;
     let mut tx = store.begin_write().await?;
     lock_database(store, &mut tx, database).await?;
+    checked_write(store, &mut tx, database, id, check).await?;
     let moved = sqlx::query("UPDATE entries SET folder_id = $3, updated_at = $4 WHERE id = $1 AND database_id = $2")
         .bind(id.to_string())
         .bind(database.to_string())
@@ -128,14 +133,25 @@ pub(crate) async fn move_entry(
     tx.commit().await.map_err(store.fail(GENERIC))
 }
 
-/// Its versions and grants go with it (ON DELETE CASCADE).
-pub(crate) async fn delete_entry(store: &SqlStore, database: DatabaseId, id: EntryId) -> Result<bool, StoreError> {
+/// Its versions, grants and lock go with it (ON DELETE CASCADE).
+pub(crate) async fn delete_entry(
+    store: &SqlStore,
+    database: DatabaseId,
+    id: EntryId,
+    check: &WriteCheck,
+) -> Result<bool, StoreError> {
+    let mut tx = store.begin_write().await?;
+    match checked_write(store, &mut tx, database, id, check).await {
+        Err(StoreError::NotFound(_)) => return Ok(false),
+        other => other?,
+    }
     let deleted = sqlx::query("DELETE FROM entries WHERE id = $1 AND database_id = $2")
         .bind(id.to_string())
         .bind(database.to_string())
-        .execute(store.pool())
+        .execute(&mut *tx)
         .await
         .map_err(store.fail(GENERIC))?;
+    tx.commit().await.map_err(store.fail(GENERIC))?;
     Ok(deleted.rows_affected() > 0)
 }
 

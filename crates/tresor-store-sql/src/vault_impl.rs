@@ -3,13 +3,13 @@
 use async_trait::async_trait;
 use tresor_core::permissions::{Grant, ServerPolicy, Subject};
 use tresor_core::vault::{
-    AttachmentMeta, Database, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, Folder, FolderContents,
-    NewAttachment, NewEntry, VaultStore, VersionInfo,
+    AttachmentMeta, Database, DatabaseListing, EntryLock, EntryMeta, EntryUpdate, EntryVersion, Folder, FolderContents,
+    NewAttachment, NewEntry, VaultStore, VersionInfo, WriteCheck,
 };
-use tresor_core::{AttachmentId, DatabaseId, EntryId, FolderId, StoreError, Timestamp};
+use tresor_core::{AttachmentId, DatabaseId, EntryId, FolderId, SessionId, StoreError, Timestamp};
 
 use crate::{SqlStore, vault_attachments as attachments, vault_databases as databases, vault_entries as entries};
-use crate::{vault_folders as folders, vault_grants as grants};
+use crate::{vault_folders as folders, vault_grants as grants, vault_locks as locks};
 
 #[async_trait]
 impl VaultStore for SqlStore {
@@ -88,12 +88,38 @@ impl VaultStore for SqlStore {
         database: DatabaseId,
         id: EntryId,
         folder: Option<FolderId>,
-        at: Timestamp,
+        check: &WriteCheck,
     ) -> Result<(), StoreError> {
-        entries::move_entry(self, database, id, folder, at).await
+        entries::move_entry(self, database, id, folder, check).await
     }
-    async fn delete_entry(&self, database: DatabaseId, id: EntryId) -> Result<bool, StoreError> {
-        entries::delete_entry(self, database, id).await
+    async fn delete_entry(&self, database: DatabaseId, id: EntryId, check: &WriteCheck) -> Result<bool, StoreError> {
+        entries::delete_entry(self, database, id, check).await
+    }
+    async fn lock_entry(&self, lock: &EntryLock, now: Timestamp) -> Result<EntryLock, StoreError> {
+        locks::lock_entry(self, lock, now).await
+    }
+    async fn unlock_entry(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        session: Option<SessionId>,
+        now: Timestamp,
+    ) -> Result<Option<EntryLock>, StoreError> {
+        locks::unlock_entry(self, database, entry, session, now).await
+    }
+    async fn entry_lock(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        now: Timestamp,
+    ) -> Result<Option<EntryLock>, StoreError> {
+        locks::entry_lock_of(self, database, entry, now).await
+    }
+    async fn entry_locks(&self, database: DatabaseId, now: Timestamp) -> Result<Vec<EntryLock>, StoreError> {
+        locks::entry_locks(self, database, now).await
+    }
+    async fn remove_dead_locks(&self, now: Timestamp) -> Result<Vec<EntryLock>, StoreError> {
+        locks::remove_dead_locks(self, now).await
     }
     async fn entry(&self, database: DatabaseId, id: EntryId) -> Result<Option<EntryMeta>, StoreError> {
         entries::entry(self, database, id).await

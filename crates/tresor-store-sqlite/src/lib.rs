@@ -42,6 +42,7 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
     EmbeddedMigration { version: 4, description: "signin", sql: include_str!("../migrations/0004_signin.sql") },
     schema::portable::AUDIT,
     schema::portable::AUDIT_USER_INDEX,
+    schema::portable::ENTRY_LOCKS,
 ];
 
 /// The embedded migrations of this engine.

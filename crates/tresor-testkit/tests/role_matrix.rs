@@ -31,7 +31,8 @@ enum Need {
 
 /// Every admin route, in an order where each allowed caller's request succeeds on its own fixtures: `{u}` is a
 /// plain user, `{g}` and `{g2}` two groups, `{sid}` a live session of `{u}`, `{d}` a database where `{u}` and `{g}`
-/// hold a grant, `{dsid}` another session of `{u}` that has `{d}` open, `{n}` a notification, `{c}` the caller's tag.
+/// hold a grant, `{dsid}` another session of `{u}` that has `{d}` open, `{le}` an entry of `{d}` that session holds
+/// the lock of, `{n}` a notification, `{c}` the caller's tag.
 const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("GET", "/api/v1/admin/users", None, Need::Accounts),
     ("POST", "/api/v1/admin/users", Some(r#"{"account":"new-{c}","password":"new-password-1"}"#), Need::Accounts),
@@ -53,6 +54,8 @@ const ROUTES: &[(&str, &str, Option<&str>, Need)] = &[
     ("GET", "/api/v1/admin/databases/{d}/grants", None, Need::OneDatabase),
     ("PUT", "/api/v1/admin/databases/{d}/grants", Some(GROUP_READ), Need::OneDatabase),
     ("GET", "/api/v1/admin/databases/{d}/rights?user={u}", None, Need::OneDatabase),
+    ("GET", "/api/v1/admin/databases/{d}/locks", None, Need::OneDatabase),
+    ("DELETE", "/api/v1/admin/databases/{d}/locks/{le}", None, Need::OneDatabase),
     ("DELETE", "/api/v1/admin/databases/{d}/connections/{dsid}", None, Need::OneDatabase),
     ("DELETE", "/api/v1/admin/databases/{d}/grants/users/{u}", None, Need::OneDatabase),
     ("DELETE", "/api/v1/admin/databases/{d}/grants/groups/{g}", None, Need::OneDatabase),
@@ -196,6 +199,7 @@ struct Fixtures {
     session: String,
     database: String,
     database_session: String,
+    locked_entry: String,
     notification: String,
 }
 
@@ -216,16 +220,24 @@ async fn fixtures(server: &TestServer, raw: &Raw, admin: &str, tag: &str) -> Fix
     let body = json!({"name": database}).to_string();
     raw.send("POST", "/api/v1/admin/databases", Some(admin), Body::Json(&body)).await.expect_ok();
     let grant = |subject: Value| json!({"object": {"kind": "database"}, "subject": subject, "permission": "access", "setting": "allow"});
-    let grants = json!({"grants": [grant(json!({"kind": "user", "name": user})), grant(json!({"kind": "group", "name": group}))]});
+    let grant_user = |permission: &str| json!({"object": {"kind": "database"}, "subject": {"kind": "user", "name": user}, "permission": permission, "setting": "allow"});
+    let grants = json!({"grants": [grant(json!({"kind": "user", "name": user})), grant_user("read"), grant_user("add"),
+        grant_user("modify"), grant(json!({"kind": "group", "name": group}))]});
     let path = format!("/api/v1/admin/databases/{database}/grants");
     raw.send("PUT", &path, Some(admin), Body::Json(&grants.to_string())).await.expect_ok();
     // A second session of the user opens the database, so that it shows as connected.
     let opened = common::login(server, &user, USER_PASSWORD, tresor_api::ClientKind::Api).await;
     raw.get(&format!("/api/v1/vault/databases/{database}/folders"), Some(&opened.token)).await.expect_ok();
+    // That session also edits an entry: it holds its lock.
+    let entries = format!("/api/v1/vault/databases/{database}/entries");
+    let created = raw.send("POST", &entries, Some(&opened.token), Body::Json(r#"{"title":"locked"}"#)).await;
+    let locked_entry = created.expect_ok()["id"].as_str().unwrap().to_owned();
+    let lock = format!("{entries}/{locked_entry}/lock");
+    raw.send("POST", &lock, Some(&opened.token), Body::None).await.expect_ok();
     let body = json!({"event": 306, "recipients": [format!("{tag}@example.com")], "send_email": false}).to_string();
     let added = raw.send("POST", "/api/v1/admin/notifications", Some(admin), Body::Json(&body)).await;
     let notification = added.expect_ok()["id"].to_string();
-    Fixtures { user, group, group2, session, database, database_session: opened.session.id, notification }
+    Fixtures { user, group, group2, session, database, database_session: opened.session.id, locked_entry, notification }
 }
 
 async fn caller_token(server: &TestServer, raw: &Raw, admin: &str, row: &Row) -> Option<String> {
@@ -262,6 +274,7 @@ async fn every_admin_route_with_every_kind_of_caller() {
                 .replace("{g}", &f.group)
                 .replace("{sid}", &f.session)
                 .replace("{dsid}", &f.database_session)
+                .replace("{le}", &f.locked_entry)
                 .replace("{d}", &f.database)
                 .replace("{n}", &f.notification);
             let body = body.map(|b| {
@@ -335,7 +348,12 @@ async fn no_database_changed(raw: &Raw, admin: &str, f: &Fixtures, tag: &str, us
     held.sort();
     let mut want = vec![r#""group" "access" "allow""#];
     if user_kept {
-        want.push(r#""user" "access" "allow""#);
+        want.extend([
+            r#""user" "access" "allow""#,
+            r#""user" "add" "allow""#,
+            r#""user" "modify" "allow""#,
+            r#""user" "read" "allow""#,
+        ]);
     }
     assert_eq!(held, want, "{tag} changed the grants");
     let new = raw.get(&format!("/api/v1/admin/databases/new-db-{tag}"), Some(admin)).await;

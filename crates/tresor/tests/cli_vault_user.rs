@@ -214,7 +214,8 @@ fn edits_and_history(w: &World, id: &str) {
     let out = w.run_with("alice", &["edit", "Team/Web/GitHub"], "", &[("EDITOR", &noop)], true);
     assert!(out.stdout.contains("No changes"), "{out:?}");
 
-    // Someone else saves while the editor is open: the stale edit is refused with the server's conflict.
+    // The same session saves while the editor is open (its lock lets it): the stale edit is refused, as based on an
+    // older version than the current one.
     let config = w.config_dir("alice");
     let racer = editor(
         &tools,
@@ -229,7 +230,7 @@ fn edits_and_history(w: &World, id: &str) {
     let out = w.run_with("alice", &["edit", "Team/Web/GitHub"], "", &[("EDITOR", &racer)], true);
     assert_eq!(out.code, Some(1), "{out:?}");
     let line = cli_support::the_error_line(&out.stderr);
-    assert!(line.contains("conflict"), "{line}");
+    assert!(line.contains("precondition_failed") && line.contains("read it again"), "{line}");
     assert_eq!(w.ok("alice", &["get", "Team/Web/GitHub", "username"], ""), "alice\n");
 
     // History: every version; an old one shown revealed; restoring it brings its password back.
@@ -404,4 +405,63 @@ mod totp {
         assert_eq!(hotp(key, 1111111109 / 30), "081804");
         assert_eq!(decode_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), key);
     }
+}
+
+/// `tresor edit` holds the entry's lock while the editor is open: another user's change is refused naming the
+/// holder, the lock goes when the edit ends, and Ctrl-C while editing releases it and changes nothing.
+#[test]
+fn the_editor_holds_the_entry_lock() {
+    let w = World::new();
+    let mut server = Server::start(&w.data_dir(), &[]);
+    team(&w, &mut server);
+    w.json("admin", &["admin", "grant", "Team", "--user", "bob", "access", "read", "modify"]);
+    w.ok("alice", &["add", "Team/Printer", "--username", "admin", "--notes", "first"], "");
+    let tools = w.root.path().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+
+    // While alice's editor is open, bob's edit is refused with the holder's name; when she saves, it is released.
+    let bin = binary();
+    let bob_config = w.config_dir("bob");
+    let record = tools.join("bob-while-locked");
+    let while_open = editor(
+        &tools,
+        "while-open.sh",
+        &format!(
+            "'{bin}' --config-dir '{cfg}' edit Team/Printer --notes 'from bob' > '{rec}' 2>&1 || echo \"exit $?\" >> '{rec}'\n\
+             sed -i 's/^notes = .*/notes = \"from alice\"/' \"$1\"",
+            cfg = bob_config.display(),
+            rec = record.display()
+        ),
+    );
+    let out = w.run_with("alice", &["edit", "Team/Printer"], "", &[("EDITOR", &while_open)], true);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let bob_saw = std::fs::read_to_string(&record).unwrap();
+    assert!(bob_saw.contains("entry_locked") && bob_saw.contains("being edited by alice"), "{bob_saw}");
+    assert!(bob_saw.contains("exit 1"), "{bob_saw}");
+    assert_eq!(w.ok("alice", &["get", "Team/Printer", "notes"], ""), "from alice\n");
+    w.ok("bob", &["edit", "Team/Printer", "--notes", "from bob"], "");
+
+    // Ctrl-C while the editor is open: nothing is saved, and the lock is gone at once.
+    let go = tools.join("go");
+    let waiting = editor(
+        &tools,
+        "waiting.sh",
+        &format!(
+            "sed -i 's/^notes = .*/notes = \"never saved\"/' \"$1\"\n\
+             echo editor-open\nexec >/dev/null 2>&1\nwhile [ ! -e '{go}' ]; do sleep 0.05; done",
+            go = go.display()
+        ),
+    );
+    let mut cmd = w.command("alice", &["edit", "Team/Printer"]);
+    cmd.env("EDITOR", &waiting);
+    let mut editing = cli_support::Proc::spawn(cmd, "");
+    editing.wait_for_line("the editor", |l| l == "editor-open");
+    let line = w.fail("bob", &["edit", "Team/Printer", "--notes", "while alice edits"], "");
+    assert!(line.contains("being edited by alice"), "{line}");
+    let interrupted = editing.interrupt();
+    std::fs::write(&go, "").unwrap();
+    assert!(!interrupted.status.success(), "{interrupted:?}");
+    assert!(interrupted.stderr.contains("interrupted; nothing was changed"), "{interrupted:?}");
+    w.ok("bob", &["edit", "Team/Printer", "--notes", "after the interruption"], "");
+    assert_eq!(w.ok("alice", &["get", "Team/Printer", "notes"], ""), "after the interruption\n");
 }

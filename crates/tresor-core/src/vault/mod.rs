@@ -23,6 +23,7 @@ pub mod crypto;
 pub mod database;
 pub mod entry_type;
 pub mod generator;
+pub mod lock;
 pub mod service;
 pub mod store;
 
@@ -35,6 +36,7 @@ pub use database::{
     Database, DatabaseSettings, Folder, database_comments, database_name, folder_name, move_would_cycle,
 };
 pub use entry_type::{EntryType, FieldFormat, FieldSpec};
+pub use lock::{EntryLock, WriteCheck};
 pub use service::VaultService;
 pub use store::{
     AttachmentMeta, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, FolderContents,

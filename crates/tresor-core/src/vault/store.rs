@@ -14,8 +14,9 @@ use async_trait::async_trait;
 
 use super::database::{Database, Folder};
 use super::entry_type::EntryType;
+use super::lock::{EntryLock, WriteCheck};
 use crate::clock::Timestamp;
-use crate::ids::{AttachmentId, DatabaseId, EntryId, FolderId, UserId};
+use crate::ids::{AttachmentId, DatabaseId, EntryId, FolderId, SessionId, UserId};
 use crate::permissions::{EntryNode, FolderNode, Grant, ServerPolicy, Subject};
 use crate::store::StoreError;
 
@@ -84,7 +85,8 @@ pub struct NewEntry {
 }
 
 /// A change to an entry: a new version `expected_version + 1`, sealed for that version, accepted only while
-/// the entry's current version is still `expected_version` (optimistic concurrency).
+/// the entry's current version is still `expected_version` (optimistic concurrency) and no session but
+/// `session` holds a live lock on it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EntryUpdate {
     pub database: DatabaseId,
@@ -92,6 +94,7 @@ pub struct EntryUpdate {
     pub expected_version: u32,
     pub ciphertext: Vec<u8>,
     pub author: UserId,
+    pub session: SessionId,
     pub at: Timestamp,
 }
 
@@ -178,7 +181,7 @@ macro_rules! debug_without_ciphertext {
     };
 }
 debug_without_ciphertext!(NewEntry, id, database, folder, kind, author, at);
-debug_without_ciphertext!(EntryUpdate, database, entry, expected_version, author, at);
+debug_without_ciphertext!(EntryUpdate, database, entry, expected_version, author, session, at);
 debug_without_ciphertext!(EntryVersion, entry, version, author, created_at);
 
 #[async_trait]
@@ -245,18 +248,48 @@ pub trait VaultStore: Send + Sync + fmt::Debug + 'static {
     /// database) does not exist.
     async fn insert_entry(&self, entry: &NewEntry) -> Result<EntryMeta, StoreError>;
     /// Adds a version and makes it current. [`StoreError::StaleVersion`] (with the current version) when the
-    /// entry has moved on from `expected_version`; [`StoreError::NotFound`] when it does not exist.
+    /// entry has moved on from `expected_version`; [`StoreError::Locked`] when another session holds a live lock
+    /// on it; [`StoreError::NotFound`] when it does not exist.
     async fn update_entry(&self, update: &EntryUpdate) -> Result<EntryMeta, StoreError>;
-    /// Moves an entry to another folder of its database (`None`: the root); its versions stay.
+    /// Moves an entry to another folder of its database (`None`: the root); its versions stay. Checked like
+    /// [`VaultStore::update_entry`] against `check`.
     async fn move_entry(
         &self,
         database: DatabaseId,
         id: EntryId,
         folder: Option<FolderId>,
-        at: Timestamp,
+        check: &WriteCheck,
     ) -> Result<(), StoreError>;
-    /// Deletes an entry with its history; returns whether it existed.
-    async fn delete_entry(&self, database: DatabaseId, id: EntryId) -> Result<bool, StoreError>;
+    /// Deletes an entry with its history and its lock, checked like [`VaultStore::update_entry`] against
+    /// `check`; returns whether it existed.
+    async fn delete_entry(&self, database: DatabaseId, id: EntryId, check: &WriteCheck) -> Result<bool, StoreError>;
+
+    // --- locks ------------------------------------------------------------------------------------------------
+    /// Takes the lock `lock` describes, or renews it when its session holds it already (the time it was taken
+    /// stays; it expires at the new `expires_at`). [`StoreError::Locked`] with the holder's lock when another
+    /// session holds a live one; [`StoreError::NotFound`] when the entry is not in the database. A dead lock of
+    /// another session (expired, or its session over) is replaced.
+    async fn lock_entry(&self, lock: &EntryLock, now: Timestamp) -> Result<EntryLock, StoreError>;
+    /// Removes the live lock on an entry, only if `session` holds it (`None`: whoever does, an administrator
+    /// breaking it). Returns the lock removed; `None` when there was no such live lock.
+    async fn unlock_entry(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        session: Option<SessionId>,
+        now: Timestamp,
+    ) -> Result<Option<EntryLock>, StoreError>;
+    /// The live lock on an entry, if there is one.
+    async fn entry_lock(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        now: Timestamp,
+    ) -> Result<Option<EntryLock>, StoreError>;
+    /// The live locks of a database, oldest first.
+    async fn entry_locks(&self, database: DatabaseId, now: Timestamp) -> Result<Vec<EntryLock>, StoreError>;
+    /// Removes every dead lock (expired, or its session over) and returns them.
+    async fn remove_dead_locks(&self, now: Timestamp) -> Result<Vec<EntryLock>, StoreError>;
     async fn entry(&self, database: DatabaseId, id: EntryId) -> Result<Option<EntryMeta>, StoreError>;
     /// An entry with its current version, in one read (the path of "get one entry").
     async fn current_entry(

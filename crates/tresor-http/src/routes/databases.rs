@@ -374,6 +374,7 @@ pub async fn update_settings(
         delete_private_database_with_user: req.delete_private_database_with_user,
         attachment_limit_bytes: req.attachment_limit_bytes,
         password_policy: req.password_policy.map(wv::password_policy_in),
+        edit_lock_secs: req.edit_lock_secs,
     };
     Ok(Json(wv::vault_settings(&s.vault.change_settings(&cap, change).await?)))
 }

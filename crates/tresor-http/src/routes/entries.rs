@@ -16,7 +16,7 @@ use tresor_core::vault::service::EntryInput;
 
 use super::page;
 use super::vault::id;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
 use crate::{ApiError, AppState, wire_vault as wv};
 
 fn entry_id(s: &str) -> Result<EntryId, ApiError> {
@@ -102,18 +102,26 @@ pub async fn create(
     Authenticated(caller): Authenticated,
     ApiPath(db): ApiPath<String>,
     ApiJson(req): ApiJson<CreateEntryRequest>,
-) -> Result<(StatusCode, Json<EntryView>), ApiError> {
+) -> Result<(StatusCode, Versioned), ApiError> {
     let (folder, body) = wv::new_entry(req)?;
     let folder = folder.as_deref().filter(|f| !f.is_empty()).map(|f| id(f, "the folder")).transpose()?;
     let opened = s.vault.create_entry(&caller, &db, EntryInput { folder, body }).await?;
-    Ok((StatusCode::CREATED, Json(wv::entry(&opened, false))))
+    Ok((StatusCode::CREATED, versioned(&opened, false)))
+}
+
+/// An entry as the answer carries it: the view, and its current version as the `ETag` that `If-Match` takes back.
+type Versioned = ([(header::HeaderName, HeaderValue); 1], Json<EntryView>);
+
+fn versioned(opened: &tresor_core::vault::service::OpenedEntry, reveal: bool) -> Versioned {
+    ([(header::ETAG, wv::etag(opened.meta.version))], Json(wv::entry(opened, reveal)))
 }
 
 /// One entry, its current version; secrets only with `reveal=true`.
 #[utoipa::path(get, path = "/api/v1/vault/databases/{db}/entries/{entry}", tag = "entries", security(("bearer" = [])),
     params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"), RevealQuery),
     responses(
-        (status = 200, description = "The entry", body = EntryView),
+        (status = 200, description = "The entry", body = EntryView,
+            headers(("ETag" = String, description = "The current version, for If-Match: \"3\""))),
         (status = "4XX", description = "not_found (also for an entry the caller may not see), invalid_parameter", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
@@ -122,37 +130,43 @@ pub async fn show(
     Authenticated(caller): Authenticated,
     ApiPath((db, entry)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<RevealQuery>,
-) -> Result<Json<EntryView>, ApiError> {
+) -> Result<Versioned, ApiError> {
     let opened = s.vault.entry(&caller, &db, entry_id(&entry)?).await?;
-    Ok(Json(wv::entry(&opened, q.reveal.unwrap_or(false))))
+    Ok(versioned(&opened, q.reveal.unwrap_or(false)))
 }
 
-/// Change an entry (needs modify). With `version`, refused with `version_conflict` if the entry moved on.
+/// Change an entry (needs modify). With `If-Match` (the `ETag` of the version the change is based on), refused
+/// with `precondition_failed` (412) if the entry moved on; with `version` in the body, with `version_conflict`
+/// (409). Refused with `entry_locked` (423) while another session holds the entry's lock.
 #[utoipa::path(patch, path = "/api/v1/vault/databases/{db}/entries/{entry}", tag = "entries",
     request_body = UpdateEntryRequest, security(("bearer" = [])),
-    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id")),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"),
+        ("If-Match" = Option<String>, Header, description = "The entry's ETag the change is based on")),
     responses(
-        (status = 200, description = "The new version (secrets not included)", body = EntryView),
-        (status = "4XX", description = "version_conflict (409), invalid_value, validation_failed, not_found, forbidden", body = ErrorBody),
+        (status = 200, description = "The new version (secrets not included)", body = EntryView,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = "4XX", description = "precondition_failed (412), entry_locked (423), version_conflict (409), invalid_value, validation_failed, not_found, forbidden", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn update(
     State(s): State<AppState>,
     Authenticated(caller): Authenticated,
     ApiPath((db, entry)): ApiPath<(String, String)>,
+    IfMatch(if_match): IfMatch,
     ApiJson(req): ApiJson<UpdateEntryRequest>,
-) -> Result<Json<EntryView>, ApiError> {
+) -> Result<Versioned, ApiError> {
     let entry = entry_id(&entry)?;
-    let opened = s.vault.update_entry(&caller, &db, entry, wv::entry_change(req)?).await?;
-    Ok(Json(wv::entry(&opened, false)))
+    let opened = s.vault.update_entry(&caller, &db, entry, wv::entry_change(req, if_match)?).await?;
+    Ok(versioned(&opened, false))
 }
 
 /// Delete an entry with its history and attachments (needs delete; a reason when the database asks for one).
 #[utoipa::path(delete, path = "/api/v1/vault/databases/{db}/entries/{entry}", tag = "entries", security(("bearer" = [])),
-    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"), DeleteEntryQuery),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"), DeleteEntryQuery,
+        ("If-Match" = Option<String>, Header, description = "The entry's ETag the deletion is based on")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = "4XX", description = "reason_required (422), not_found, forbidden, invalid_parameter", body = ErrorBody),
+        (status = "4XX", description = "reason_required (422), precondition_failed (412), entry_locked (423), not_found, forbidden, invalid_parameter", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn delete(
@@ -160,29 +174,32 @@ pub async fn delete(
     Authenticated(caller): Authenticated,
     ApiPath((db, entry)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<DeleteEntryQuery>,
+    IfMatch(if_match): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    s.vault.delete_entry(&caller, &db, entry_id(&entry)?, q.reason.as_deref()).await?;
+    s.vault.delete_entry(&caller, &db, entry_id(&entry)?, q.reason.as_deref(), if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Move an entry to another folder of its database (needs modify on it and add on the target).
 #[utoipa::path(post, path = "/api/v1/vault/databases/{db}/entries/{entry}/move", tag = "entries",
     request_body = MoveEntryRequest, security(("bearer" = [])),
-    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id")),
+    params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"),
+        ("If-Match" = Option<String>, Header, description = "The entry's ETag the move is based on")),
     responses(
         (status = 200, description = "The moved entry", body = EntryView),
-        (status = "4XX", description = "not_found, forbidden, invalid_parameter", body = ErrorBody),
+        (status = "4XX", description = "precondition_failed (412), entry_locked (423), not_found, forbidden, invalid_parameter", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn move_to(
     State(s): State<AppState>,
     Authenticated(caller): Authenticated,
     ApiPath((db, entry)): ApiPath<(String, String)>,
+    IfMatch(if_match): IfMatch,
     ApiJson(req): ApiJson<MoveEntryRequest>,
-) -> Result<Json<EntryView>, ApiError> {
+) -> Result<Versioned, ApiError> {
     let folder = req.folder.as_deref().filter(|f| !f.is_empty()).map(|f| id(f, "the folder")).transpose()?;
-    let opened = s.vault.move_entry(&caller, &db, entry_id(&entry)?, folder).await?;
-    Ok(Json(wv::entry(&opened, false)))
+    let opened = s.vault.move_entry(&caller, &db, entry_id(&entry)?, folder, if_match).await?;
+    Ok(versioned(&opened, false))
 }
 
 /// An entry's versions, newest first.
@@ -238,19 +255,21 @@ pub async fn version(
 #[utoipa::path(post, path = "/api/v1/vault/databases/{db}/entries/{entry}/history/{version}/restore", tag = "entries",
     security(("bearer" = [])),
     params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"),
-        ("version" = u32, Path, description = "Version number")),
+        ("version" = u32, Path, description = "Version number"),
+        ("If-Match" = Option<String>, Header, description = "The entry's ETag the restore is based on")),
     responses(
         (status = 200, description = "The new current version", body = EntryView),
-        (status = "4XX", description = "not_found, forbidden, version_conflict, invalid_parameter", body = ErrorBody),
+        (status = "4XX", description = "precondition_failed (412), entry_locked (423), not_found, forbidden, version_conflict, invalid_parameter", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn restore(
     State(s): State<AppState>,
     Authenticated(caller): Authenticated,
     ApiPath((db, entry, version)): ApiPath<(String, String, u32)>,
-) -> Result<Json<EntryView>, ApiError> {
-    let opened = s.vault.restore_version(&caller, &db, entry_id(&entry)?, version).await?;
-    Ok(Json(wv::entry(&opened, false)))
+    IfMatch(if_match): IfMatch,
+) -> Result<Versioned, ApiError> {
+    let opened = s.vault.restore_version(&caller, &db, entry_id(&entry)?, version, if_match).await?;
+    Ok(versioned(&opened, false))
 }
 
 /// The entry's current TOTP code.

@@ -5,6 +5,7 @@ pub(crate) mod auth;
 pub(crate) mod databases;
 pub(crate) mod entries;
 pub(crate) mod groups;
+pub(crate) mod locks;
 pub(crate) mod log;
 pub(crate) mod log_admin;
 pub(crate) mod server;
@@ -67,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/databases/{db}/grants/users/{user}", axum::routing::delete(databases::revoke_user))
         .route("/admin/databases/{db}/grants/groups/{group}", axum::routing::delete(databases::revoke_group))
         .route("/admin/databases/{db}/rights", get(databases::rights))
+        .route("/admin/databases/{db}/locks", get(locks::list))
+        .route("/admin/databases/{db}/locks/{entry}", axum::routing::delete(locks::break_lock))
         .route("/admin/policy", get(databases::policy).patch(databases::update_policy))
         .route("/admin/policy/restore", post(databases::restore_policy))
         .route("/admin/vault-settings", get(databases::settings).patch(databases::update_settings))
@@ -80,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             get(entries::show).patch(entries::update).delete(entries::delete),
         )
         .route("/vault/databases/{db}/entries/{entry}/move", post(entries::move_to))
+        .route("/vault/databases/{db}/entries/{entry}/lock", post(locks::lock).get(locks::show).delete(locks::unlock))
         .route("/vault/databases/{db}/entries/{entry}/history", get(entries::history))
         .route("/vault/databases/{db}/entries/{entry}/history/{version}", get(entries::version))
         .route("/vault/databases/{db}/entries/{entry}/history/{version}/restore", post(entries::restore))

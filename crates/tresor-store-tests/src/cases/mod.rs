@@ -11,6 +11,7 @@ mod vault;
 mod vault_attachments;
 mod vault_entries;
 mod vault_grants;
+mod vault_locks;
 mod vault_tree;
 
 pub use audit::*;
@@ -24,6 +25,7 @@ pub use vault::*;
 pub use vault_attachments::*;
 pub use vault_entries::*;
 pub use vault_grants::*;
+pub use vault_locks::*;
 pub use vault_tree::*;
 
 use tresor_core::StoreError;

@@ -163,7 +163,7 @@ pub async fn vault_attachments_go_with_entry_folder_and_database(db: TestDb) {
         }
     };
 
-    assert!(store.delete_entry(d.id, loose.entry).await.unwrap());
+    assert!(store.delete_entry(d.id, loose.entry, &super::vault_entries::anyone(0)).await.unwrap());
     assert!(gone(&loose).await);
     assert!(!gone(&filed).await && !gone(&last).await);
 

@@ -1,8 +1,8 @@
 //! Cases for entries: creation, history, optimistic updates, moves and deletes; and what tampering with the
 //! stored ciphertexts does (they fail to open, and never open as something else).
 
-use tresor_core::vault::{EntryBody, EntryType, EntryUpdate, VaultError, VaultStore, check_kind};
-use tresor_core::{DatabaseId, EntryId, StoreError, UserId};
+use tresor_core::vault::{EntryBody, EntryType, EntryUpdate, VaultError, VaultStore, WriteCheck, check_kind};
+use tresor_core::{DatabaseId, EntryId, SessionId, StoreError, UserId};
 
 use super::assert_err;
 use super::vault::{new_entry, stored_database, stored_folder, vault};
@@ -10,7 +10,20 @@ use crate::TestDb;
 use crate::sample::at;
 
 fn update(entry: EntryId, database: DatabaseId, expected: u32, ciphertext: Vec<u8>, offset: i64) -> EntryUpdate {
-    EntryUpdate { database, entry, expected_version: expected, ciphertext, author: UserId::random(), at: at(offset) }
+    EntryUpdate {
+        database,
+        entry,
+        expected_version: expected,
+        ciphertext,
+        author: UserId::random(),
+        session: SessionId::random(),
+        at: at(offset),
+    }
+}
+
+/// A write from a session that holds no lock, based on no particular version.
+pub(super) fn anyone(offset: i64) -> WriteCheck {
+    WriteCheck { session: SessionId::random(), expected_version: None, at: at(offset) }
 }
 
 pub async fn vault_entry_lifecycle_and_history(db: TestDb) {
@@ -56,15 +69,17 @@ pub async fn vault_entry_lifecycle_and_history(db: TestDb) {
     assert!(store.entry_versions(other.id, first.id).await.unwrap().is_empty());
 
     // Moves keep the version; a folder of another database, or a missing entry, is refused.
-    store.move_entry(d.id, first.id, None, at(12)).await.unwrap();
+    store.move_entry(d.id, first.id, None, &anyone(12)).await.unwrap();
     let moved = store.entry(d.id, first.id).await.unwrap().unwrap();
     assert_eq!((moved.folder, moved.version, moved.updated_at), (None, 2, at(12)));
     let foreign = stored_folder(store.as_ref(), &oc, None, "Elsewhere").await;
-    let into_foreign = store.move_entry(d.id, first.id, Some(foreign.id), at(13)).await;
+    let into_foreign = store.move_entry(d.id, first.id, Some(foreign.id), &anyone(13)).await;
     assert_err(into_foreign, |e| matches!(e, StoreError::NotFound(_)));
-    store.move_entry(d.id, first.id, Some(folder.id), at(13)).await.unwrap();
+    store.move_entry(d.id, first.id, Some(folder.id), &anyone(13)).await.unwrap();
     assert_eq!(store.entry(d.id, first.id).await.unwrap().unwrap().folder, Some(folder.id));
-    assert_err(store.move_entry(d.id, EntryId::random(), None, at(13)).await, |e| matches!(e, StoreError::NotFound(_)));
+    assert_err(store.move_entry(d.id, EntryId::random(), None, &anyone(13)).await, |e| {
+        matches!(e, StoreError::NotFound(_))
+    });
 
     let second = new_entry(&c, None, "Second");
     store.insert_entry(&second).await.unwrap();
@@ -74,11 +89,11 @@ pub async fn vault_entry_lifecycle_and_history(db: TestDb) {
     expected.sort();
     assert_eq!(listed, expected);
 
-    assert!(store.delete_entry(d.id, first.id).await.unwrap());
-    assert!(!store.delete_entry(d.id, first.id).await.unwrap());
+    assert!(store.delete_entry(d.id, first.id, &anyone(0)).await.unwrap());
+    assert!(!store.delete_entry(d.id, first.id, &anyone(0)).await.unwrap());
     assert_eq!(store.current_entry(d.id, first.id).await.unwrap(), None);
     assert!(store.entry_versions(d.id, first.id).await.unwrap().is_empty());
-    assert!(!store.delete_entry(other.id, second.id).await.unwrap(), "not from another database");
+    assert!(!store.delete_entry(other.id, second.id, &anyone(0)).await.unwrap(), "not from another database");
 }
 
 /// Concurrent writers that all read version 1: exactly one gets version 2; the others are told it exists.

@@ -4,7 +4,7 @@
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
 use tresor_api::{
-    CreateDatabaseRequest, CustomPasswordChange, DatabaseList, DatabaseProperties, DatabaseView, ErrorCode,
+    CreateDatabaseRequest, CustomPasswordChange, DatabaseList, DatabaseProperties, DatabaseView, ErrorCode, LockList,
     UpdateDatabaseRequest, WirePassword,
 };
 use tresor_client::{Client, ClientError};
@@ -124,6 +124,25 @@ pub enum DbCommand {
         #[command(flatten)]
         password: DatabasePasswordArg,
     },
+    /// List the database's entry locks: who is editing what, since when, until when.
+    Locks {
+        /// The database (name or id).
+        #[arg(value_name = "DB")]
+        db: String,
+        #[command(flatten)]
+        password: DatabasePasswordArg,
+    },
+    /// Break the lock on an entry (its holder's edit is no longer protected; recorded as 644).
+    Unlock {
+        /// The database (name or id).
+        #[arg(value_name = "DB")]
+        db: String,
+        /// The entry id.
+        #[arg(value_name = "ENTRY-ID")]
+        entry: String,
+        #[command(flatten)]
+        password: DatabasePasswordArg,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +216,39 @@ pub async fn run(ctx: &Context, command: DbCommand) -> Result<()> {
             let (d, s) = (&db, &session);
             password.send(|pw| async move { c.disconnect_database(d, s, pw.as_ref()).await }).await?;
             ctx.out.done(&format!("Closed {db} for session {session}."));
+            Ok(())
+        }
+        DbCommand::Locks { db, password } => {
+            let db = &db;
+            let locks = password.send(|pw| async move { c.database_locks(db, pw.as_ref()).await }).await?;
+            ctx.out.show(&locks, |l: &LockList| {
+                let rows = l
+                    .locks
+                    .iter()
+                    .map(|e| {
+                        let lock = &e.lock;
+                        let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+                        vec![
+                            lock.entry.clone(),
+                            or_dash(&lock.holder),
+                            or_dash(&lock.since),
+                            or_dash(&lock.expires),
+                            e.folder_path.clone(),
+                        ]
+                    })
+                    .collect();
+                format!(
+                    "{}\n{} locks",
+                    list(&["ENTRY-ID", "HOLDER", "SINCE", "EXPIRES", "FOLDER"], rows),
+                    l.locks.len()
+                )
+            })
+        }
+        DbCommand::Unlock { db, entry, password } => {
+            let (d, e) = (&db, &entry);
+            let broken = password.send(|pw| async move { c.break_lock(d, e, pw.as_ref()).await }).await?;
+            let holder = broken.holder.unwrap_or_default();
+            ctx.out.done(&format!("Broke the lock {holder} held on entry {entry}."));
             Ok(())
         }
     }

@@ -90,6 +90,9 @@ pub struct VaultSettingsArgs {
     /// The largest attachment, in bytes (a K, M or G suffix multiplies by 1024, 1024², 1024³).
     #[arg(long, value_name = "BYTES", value_parser = byte_size)]
     attachment_limit: Option<u64>,
+    /// "Edit entries": how long an entry's lock lasts, in seconds (10 to 86400).
+    #[arg(long, value_name = "SECONDS")]
+    edit_lock_secs: Option<u32>,
     /// Passwords must be at least this long.
     #[arg(long, value_name = "N")]
     min_length: Option<u32>,
@@ -193,11 +196,13 @@ pub async fn vault_settings(ctx: &Context, command: VaultSettingsCommand) -> Res
                 delete_private_database_with_user: args.delete_private_with_user,
                 attachment_limit_bytes: args.attachment_limit,
                 password_policy,
+                edit_lock_secs: args.edit_lock_secs,
             };
             let empty = request.private_database_for_new_users.is_none()
                 && request.delete_private_database_with_user.is_none()
                 && request.attachment_limit_bytes.is_none()
-                && request.password_policy.is_none();
+                && request.password_policy.is_none()
+                && request.edit_lock_secs.is_none();
             if empty {
                 bail!("nothing to change; pass at least one option (see `tresor admin vault-settings set --help`)");
             }
@@ -213,6 +218,7 @@ fn settings_text(s: &VaultSettingsView) -> String {
         ("Private database for new users", yes_no(s.private_database_for_new_users)),
         ("Delete private database with user", yes_no(s.delete_private_database_with_user)),
         ("Attachment limit (bytes)", s.attachment_limit_bytes.to_string()),
+        ("Edit entries: lock time limit (s)", s.edit_lock_secs.to_string()),
         ("Password minimum length", p.min_length.to_string()),
         ("Password default length", p.default_length.to_string()),
         ("Require lower-case", yes_no(p.require_lowercase)),

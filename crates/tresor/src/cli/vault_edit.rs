@@ -1,5 +1,9 @@
 //! `tresor edit`: with flags, a PATCH of what they name; without, the entry opened in `$VISUAL`/`$EDITOR` as TOML
-//! (secrets revealed), and a PATCH of what changed, conditional on the version that was read.
+//! (secrets revealed), and a PATCH of what changed, conditional on the version that was read (`If-Match`).
+//!
+//! The editor path holds the entry's lock from before the entry is read until the edit ends — saved, unchanged,
+//! failed or interrupted with Ctrl-C — and renews it while the editor is open, so that colleagues see who is
+//! editing and their changes wait (seed manual 001: the entry being edited is locked).
 //!
 //! The file lives in a private directory (0700; on Linux in `/dev/shm`, so it never reaches a disk), is created
 //! 0600, and every file in that directory (editors leave backups and swap files) is overwritten with zeros before
@@ -180,6 +184,48 @@ fn without_quoted(message: &str) -> String {
 }
 
 async fn edit_in_editor(ctx: &Context, client: &Client, at: &LocatedEntry) -> Result<()> {
+    let lock = client.lock_entry(&at.database, &at.entry).await?;
+    let renew_every = renewal_interval(&lock);
+    let edit = edit_locked(ctx, client, at);
+    let mut edit = std::pin::pin!(edit);
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut edit => break outcome,
+            _ = &mut interrupted => break Err(anyhow::anyhow!("interrupted; nothing was changed")),
+            _ = renew.tick() => {
+                if let Err(e) = client.lock_entry(&at.database, &at.entry).await {
+                    eprintln!("warning: the entry's lock could not be renewed: {e}");
+                }
+            }
+        }
+    };
+    // The edit future is gone here: an editor still running was killed and the scratch file wiped.
+    let released = client.unlock_entry(&at.database, &at.entry).await;
+    match (outcome, released) {
+        (Ok(()), Err(e)) if e.code() != Some(tresor_api::ErrorCode::LockNotHeld) => {
+            eprintln!("warning: the entry's lock could not be released (it runs out by itself): {e}");
+            Ok(())
+        }
+        (outcome, _) => outcome,
+    }
+}
+
+/// Half the lock's lifetime, at least five seconds: the lock is renewed well before it runs out.
+fn renewal_interval(lock: &tresor_api::EntryLockView) -> std::time::Duration {
+    let parse = |t: &Option<String>| {
+        t.as_deref().and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+    };
+    let lifetime = match (parse(&lock.since), parse(&lock.expires)) {
+        (Some(since), Some(expires)) => (expires - since).unsigned_abs(),
+        _ => std::time::Duration::from_secs(60),
+    };
+    (lifetime / 2).max(std::time::Duration::from_secs(5))
+}
+
+/// The edit itself, run while the lock is held.
+async fn edit_locked(ctx: &Context, client: &Client, at: &LocatedEntry) -> Result<()> {
     let current = client.get_entry(&at.database, &at.entry, true).await?;
     if !current.revealed {
         bail!("the server did not reveal the entry's secrets; edit it with flags instead (see `tresor edit --help`)");
@@ -187,13 +233,17 @@ async fn edit_in_editor(ctx: &Context, client: &Client, at: &LocatedEntry) -> Re
     let original = EditView::of(&current);
     let scratch = Scratch::create(&original.to_text(&current)?)?;
     let edited = loop {
-        run_editor(scratch.path())?;
+        run_editor(scratch.path()).await?;
         let text = scratch.read()?;
         match parse_view(&text) {
             Ok(view) => break view,
             Err(err) => {
                 eprintln!("{err:#}");
-                if confirm("Edit again? [y/N] ")? != Some(true) {
+                // Read on a thread of its own, so that Ctrl-C is heard while the question waits.
+                let again = tokio::task::spawn_blocking(|| confirm("Edit again? [y/N] "))
+                    .await
+                    .context("the question was not answered")??;
+                if again != Some(true) {
                     bail!("{err:#}; nothing was changed");
                 }
             }
@@ -204,22 +254,25 @@ async fn edit_in_editor(ctx: &Context, client: &Client, at: &LocatedEntry) -> Re
         ctx.out.done("No changes.");
         return Ok(());
     };
-    let updated = client.update_entry(&at.database, &at.entry, &request).await?;
+    let updated = client.update_entry_at(&at.database, &at.entry, current.version, &request).await?;
     ctx.out.show(&masked(updated), entry_fields)
 }
 
 /// `$VISUAL`, else `$EDITOR`, else `vi`, run through the shell so that `EDITOR="code --wait"` works.
-fn run_editor(file: &Path) -> Result<()> {
+async fn run_editor(file: &Path) -> Result<()> {
     let editor = ["VISUAL", "EDITOR"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "vi".to_owned());
-    let status = std::process::Command::new("sh")
+    // Killed if the edit is abandoned (Ctrl-C): the file it has open is about to be wiped.
+    let status = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
         .arg("sh")
         .arg(file)
+        .kill_on_drop(true)
         .status()
+        .await
         .with_context(|| format!("cannot run the editor {editor}"))?;
     if !status.success() {
         bail!("the editor {editor} failed ({status}); nothing was changed");

@@ -26,6 +26,8 @@ use crate::config::{Overrides, ServerConfig, StoreChoice, TlsChoice};
 
 /// How long the vault cache keeps a copy when this server is its store's only writer (SQLite).
 const SINGLE_WRITER_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+/// How often dead entry locks are removed and their release recorded.
+const LOCK_SWEEP: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// `tresor server`.
 #[derive(Debug, clap::Args)]
@@ -51,8 +53,9 @@ pub struct RunningServer {
     pub store_engine: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
-    /// The periodic purge of expired sign-in state; stopped with the server.
-    purge: JoinHandle<()>,
+    /// The periodic tasks (the purge of expired sign-in state, the sweep of dead entry locks); stopped with the
+    /// server.
+    periodic: Vec<JoinHandle<()>>,
     /// The background workers (log files, remote syslog, notifications); stopped with the server.
     jobs: tresor_jobs::Jobs,
     /// The data directory's lock (SQLite), held until the server is dropped.
@@ -68,14 +71,14 @@ impl RunningServer {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-        self.purge.abort();
+        self.periodic.iter().for_each(JoinHandle::abort);
         self.jobs.stop();
     }
 }
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
-        self.purge.abort();
+        self.periodic.iter().for_each(JoinHandle::abort);
     }
 }
 
@@ -186,6 +189,18 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             }
         }
     });
+    // Locks whose time ran out or whose session ended bind nobody already; this records their release (302) and
+    // tidies the table. On several nodes each sweeps; a lock is removed, and recorded, by the one that gets it.
+    let sweeping = Arc::clone(&vault);
+    let sweep = tokio::spawn(async move {
+        let mut every = tokio::time::interval(LOCK_SWEEP);
+        loop {
+            every.tick().await;
+            if let Err(e) = sweeping.release_dead_locks().await {
+                tracing::warn!(error = %e, "could not release dead entry locks");
+            }
+        }
+    });
     server.record_start().await?;
 
     let mut listeners = Vec::new();
@@ -218,7 +233,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         store_engine: store.engine(),
         shutdown: Some(tx),
         task: Some(task),
-        purge,
+        periodic: vec![purge, sweep],
         jobs,
         _lock: lock,
     })

@@ -16,9 +16,10 @@ use crate::clock::Timestamp;
 use crate::error::CoreError;
 use crate::ids::{EntryId, FolderId, UserId};
 use crate::permissions::{Object, Permission, PermissionSet};
+use crate::store::StoreError;
 use crate::vault::{
     CustomField, Database, EntryBody, EntryMeta, EntryUpdate, FIRST_VERSION, NewEntry, TotpAlgorithm, TotpSecret,
-    VersionInfo, check_kind,
+    VersionInfo, WriteCheck, check_kind,
 };
 
 /// Longest deletion reason, in characters.
@@ -132,8 +133,11 @@ pub struct EntryInput {
 /// A change to an entry; `None` keeps the current value. Its `Debug` names what changes, never a value.
 #[derive(Default)]
 pub struct EntryChange {
-    /// Refuse the change if the entry has moved on from this version.
+    /// Refuse the change if the entry has moved on from this version ([`CoreError::Stale`]).
     pub expected_version: Option<u32>,
+    /// The version an `If-Match` precondition names: refuse the change with [`CoreError::PreconditionFailed`]
+    /// if the entry has moved on from it.
+    pub if_match: Option<u32>,
     pub title: Option<String>,
     pub username: Option<String>,
     pub password: Option<SecretString>,
@@ -152,6 +156,7 @@ impl std::fmt::Debug for EntryChange {
         let set = |present: bool| if present { "<set>" } else { "-" };
         f.debug_struct("EntryChange")
             .field("expected_version", &self.expected_version)
+            .field("if_match", &self.if_match)
             .field("title", &set(self.title.is_some()))
             .field("username", &set(self.username.is_some()))
             .field("password", &set(self.password.is_some()))
@@ -306,6 +311,7 @@ impl VaultService {
             .current_entry(loaded.snapshot.database.id, entry)
             .await?
             .ok_or_else(|| CoreError::not_found("entry"))?;
+        precondition(change.if_match, meta.version)?;
         if let Some(expected) = change.expected_version
             && expected != meta.version
         {
@@ -313,11 +319,13 @@ impl VaultService {
         }
         let mut body = open_body(&loaded, &meta, current.version, &current.ciphertext)?;
         let changed = changed_fields(&change).join(", ");
+        let if_match = change.if_match;
         change.apply(&mut body)?;
-        self.write_version(caller, &loaded, meta, body, rights, changed).await
+        self.write_version(caller, &loaded, meta, body, rights, changed, if_match).await
     }
 
     /// Writes `body` as the version after `meta.version` (303; `what` says what the new version changed).
+    #[allow(clippy::too_many_arguments)] // The write's whole context: one private step of two use cases.
     async fn write_version(
         &self,
         caller: &Caller,
@@ -326,6 +334,7 @@ impl VaultService {
         body: EntryBody,
         rights: PermissionSet,
         what: String,
+        if_match: Option<u32>,
     ) -> Result<OpenedEntry, CoreError> {
         let next = meta.version.checked_add(1).ok_or_else(|| CoreError::Conflict("too many versions".into()))?;
         let ciphertext = loaded.snapshot.cipher.seal_entry(meta.id, next, &body)?;
@@ -336,12 +345,13 @@ impl VaultService {
             expected_version: meta.version,
             ciphertext,
             author: caller.user_id(),
+            session: caller.session_id(),
             at: now,
         };
         self.entry_changed(meta.id);
         let written = self.vault.update_entry(&update).await;
         self.entry_changed(meta.id);
-        let meta = written?;
+        let meta = self.written(written, if_match).await?;
         let info = VersionInfo { version: meta.version, author: caller.user_id(), created_at: now };
         let opened = self.opened(loaded, meta, info, body, rights).await?;
         let path = entry_path(&opened.folder_path, &opened.body.title);
@@ -358,10 +368,12 @@ impl VaultService {
         database: &str,
         entry: EntryId,
         reason: Option<&str>,
+        if_match: Option<u32>,
     ) -> Result<(), CoreError> {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Delete, "this entry")?;
+        precondition(if_match, meta.version)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if loaded.snapshot.database.settings.reason_required_on_delete && reason.is_none() {
             return Err(CoreError::ReasonRequired);
@@ -373,10 +385,11 @@ impl VaultService {
         }
         self.entry_changed(entry);
         self.placement_changed(loaded.snapshot.database.id);
-        let deleted = self.vault.delete_entry(loaded.snapshot.database.id, entry).await;
+        let check = self.write_check(caller, if_match);
+        let deleted = self.vault.delete_entry(loaded.snapshot.database.id, entry, &check).await;
         self.entry_changed(entry);
         self.placement_changed(loaded.snapshot.database.id);
-        if !deleted? {
+        if !self.written(deleted, if_match).await? {
             return Err(CoreError::not_found("entry"));
         }
         let event = in_database(306, caller, &loaded.snapshot.database).object(entry, entry_label(&loaded, &meta));
@@ -391,19 +404,22 @@ impl VaultService {
         database: &str,
         entry: EntryId,
         folder: Option<FolderId>,
+        if_match: Option<u32>,
     ) -> Result<OpenedEntry, CoreError> {
         let mut loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
+        precondition(if_match, meta.version)?;
         require(loaded.container(folder)?, Permission::Add, "the target folder")?;
         let version = loaded.current.take().ok_or_else(|| CoreError::not_found("entry"))?;
         let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
         self.entry_changed(entry);
         self.placement_changed(loaded.snapshot.database.id);
-        let moved = self.vault.move_entry(loaded.snapshot.database.id, entry, folder, self.clock.now()).await;
+        let check = self.write_check(caller, if_match);
+        let moved = self.vault.move_entry(loaded.snapshot.database.id, entry, folder, &check).await;
         self.entry_changed(entry);
         self.placement_changed(loaded.snapshot.database.id);
-        moved?;
+        self.written(moved, if_match).await?;
         let from = entry_path(&loaded.folder_path(meta.folder), &body.title);
         let to = entry_path(&loaded.folder_path(folder), &body.title);
         let event = in_database(307, caller, &loaded.snapshot.database).object(entry, from);
@@ -478,17 +494,20 @@ impl VaultService {
         database: &str,
         entry: EntryId,
         version: u32,
+        if_match: Option<u32>,
     ) -> Result<OpenedEntry, CoreError> {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
+        precondition(if_match, meta.version)?;
         let stored = self
             .vault
             .entry_version(loaded.snapshot.database.id, entry, version)
             .await?
             .ok_or_else(|| CoreError::not_found("version"))?;
         let body = open_body(&loaded, &meta, stored.version, &stored.ciphertext)?;
-        self.write_version(caller, &loaded, meta, body, rights, format!("restored from version {version}")).await
+        let what = format!("restored from version {version}");
+        self.write_version(caller, &loaded, meta, body, rights, what, if_match).await
     }
 
     /// The entry's current TOTP code and the seconds it stays valid.
@@ -511,6 +530,22 @@ impl VaultService {
         let (code, remaining) = tresor_crypto::totp::totp(&key, secs, totp.period_secs, u32::from(totp.digits), hash)?;
         self.accessed(caller, &opened, Some("TOTP code".to_owned())).await?;
         Ok((SecretString::new(code.to_string()), totp.period_secs, remaining))
+    }
+
+    /// What the store checks a move or delete against: the caller's session (locks) and the `If-Match` version.
+    fn write_check(&self, caller: &Caller, if_match: Option<u32>) -> WriteCheck {
+        WriteCheck { session: caller.session_id(), expected_version: if_match, at: self.clock.now() }
+    }
+
+    /// A store's answer to a write in the caller's terms: a lock named by its holder, and a version that moved on
+    /// as a failed precondition when the caller named the version with `If-Match`.
+    async fn written<T>(&self, answer: Result<T, StoreError>, if_match: Option<u32>) -> Result<T, CoreError> {
+        match answer {
+            Err(StoreError::StaleVersion { current }) if if_match.is_some() => {
+                Err(CoreError::PreconditionFailed { current })
+            }
+            other => self.named_refusal(other).await,
+        }
     }
 
     /// The rights on an entry just written, resolved again (an entry's own grants do not exist yet at creation).
@@ -570,4 +605,12 @@ pub(super) fn open_body(
 
 fn stale(current: u32) -> CoreError {
     CoreError::Stale { current }
+}
+
+/// Refuses a write whose `If-Match` names another version than the current one.
+fn precondition(if_match: Option<u32>, current: u32) -> Result<(), CoreError> {
+    match if_match {
+        Some(expected) if expected != current => Err(CoreError::PreconditionFailed { current }),
+        _ => Ok(()),
+    }
 }

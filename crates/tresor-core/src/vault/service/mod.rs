@@ -14,6 +14,8 @@ pub use cache::SHARED_CACHE_TTL;
 mod entries;
 mod folders;
 mod grants;
+mod locks;
+pub use locks::{LockHolder, LockedEntry};
 mod lookup;
 mod search;
 pub use search::ResolvedPath;

@@ -13,12 +13,13 @@ use crate::error::CoreError;
 use crate::ids::{DatabaseId, GroupId};
 use crate::permissions::{Grant, Object, Permission, PolicyState, ServerPolicy, Setting, Subject};
 use crate::vault::generator::{self, GenerateRequest, PasswordPolicy};
-use crate::vault::{Database, EntryType};
+use crate::vault::{Database, EntryType, lock};
 
 const PRIVATE_FOR_NEW_USERS: &str = "vault.private_database_for_new_users";
 const DELETE_PRIVATE_WITH_USER: &str = "vault.delete_private_database_with_user";
 const ATTACHMENT_LIMIT: &str = "vault.attachment_limit_bytes";
 const PASSWORD_POLICY: &str = "vault.password_policy";
+const EDIT_LOCK: &str = "vault.edit_lock_secs";
 const ALLOWED_TYPES: &str = "vault.allowed_entry_types";
 /// `vault.private_database.<user id>` → the id of that user's private database.
 const PRIVATE_DATABASE_PREFIX: &str = "vault.private_database.";
@@ -38,6 +39,8 @@ pub struct VaultSettings {
     pub delete_private_database_with_user: bool,
     pub attachment_limit_bytes: u64,
     pub password_policy: PasswordPolicy,
+    /// Server Settings → Additional → "Edit entries": how long an entry's lock lasts, in seconds.
+    pub edit_lock_secs: u32,
 }
 
 impl Default for VaultSettings {
@@ -47,6 +50,7 @@ impl Default for VaultSettings {
             delete_private_database_with_user: false,
             attachment_limit_bytes: DEFAULT_ATTACHMENT_LIMIT,
             password_policy: PasswordPolicy::default(),
+            edit_lock_secs: lock::DEFAULT_LOCK_SECS,
         }
     }
 }
@@ -58,6 +62,7 @@ pub struct VaultSettingsChange {
     pub delete_private_database_with_user: Option<bool>,
     pub attachment_limit_bytes: Option<u64>,
     pub password_policy: Option<PasswordPolicy>,
+    pub edit_lock_secs: Option<u32>,
 }
 
 /// Which database "Assign database" gives the accounts.
@@ -95,7 +100,14 @@ impl VaultService {
                 .await?
                 .and_then(|v| PasswordPolicy::decode(&v))
                 .unwrap_or(d.password_policy),
+            edit_lock_secs: self.edit_lock_secs().await?,
         })
+    }
+
+    /// The "Edit entries" time limit alone: taking a lock reads it.
+    pub(super) async fn edit_lock_secs(&self) -> Result<u32, CoreError> {
+        let stored = self.store.setting(EDIT_LOCK).await?.and_then(|v| v.parse().ok());
+        Ok(stored.unwrap_or(lock::DEFAULT_LOCK_SECS))
     }
 
     /// Changes the settings given and keeps the others (Server Administrators and Database Administrators; 617,
@@ -115,7 +127,15 @@ impl VaultService {
                 .unwrap_or(current.delete_private_database_with_user),
             attachment_limit_bytes: change.attachment_limit_bytes.unwrap_or(current.attachment_limit_bytes),
             password_policy: change.password_policy.unwrap_or(current.password_policy),
+            edit_lock_secs: change.edit_lock_secs.unwrap_or(current.edit_lock_secs),
         };
+        if !(lock::MIN_LOCK_SECS..=lock::MAX_LOCK_SECS).contains(&s.edit_lock_secs) {
+            return Err(CoreError::Validation(format!(
+                "the time limit of entry locks must be {} to {} seconds",
+                lock::MIN_LOCK_SECS,
+                lock::MAX_LOCK_SECS
+            )));
+        }
         if s.attachment_limit_bytes == 0 || s.attachment_limit_bytes > MAX_ATTACHMENT_LIMIT {
             return Err(CoreError::Validation(format!(
                 "the attachment limit must be 1 to {MAX_ATTACHMENT_LIMIT} bytes"
@@ -126,6 +146,7 @@ impl VaultService {
         self.store.put_setting(DELETE_PRIVATE_WITH_USER, &s.delete_private_database_with_user.to_string()).await?;
         self.store.put_setting(ATTACHMENT_LIMIT, &s.attachment_limit_bytes.to_string()).await?;
         self.store.put_setting(PASSWORD_POLICY, &s.password_policy.encode()).await?;
+        self.store.put_setting(EDIT_LOCK, &s.edit_lock_secs.to_string()).await?;
         let changed = [
             (
                 "private databases for new users",
@@ -137,6 +158,7 @@ impl VaultService {
             ),
             ("attachment limit", s.attachment_limit_bytes != current.attachment_limit_bytes),
             ("password policy", s.password_policy != current.password_policy),
+            ("edit entries time limit", s.edit_lock_secs != current.edit_lock_secs),
         ];
         let what: Vec<&str> = changed.into_iter().filter(|(_, c)| *c).map(|(name, _)| name).collect();
         let event = AuditEvent::new(617).by(cap.caller()).object("vault", "Vault settings");
