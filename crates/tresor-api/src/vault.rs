@@ -579,3 +579,34 @@ pub struct EntryLockView {
     /// Whether the asking session holds it.
     pub mine: bool,
 }
+
+/// One message of the live event stream (`GET /api/v1/events`, WebSocket, one JSON text message each). Only what
+/// the listener may see reaches it; no message holds an entry's title, a field or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LiveEventView {
+    /// `entry_created`, `entry_changed`, `entry_moved`, `entry_deleted`, `entry_locked`, `entry_unlocked`,
+    /// `entry_shown` / `entry_hidden` (an entry came into or left the listener's view: moved, or permissions
+    /// changed), `folder_created`, `folder_changed`, `folder_deleted`, `permissions_changed`, `session_ended` (an
+    /// administrator disconnected this session; the stream then closes), `lagged` (the listener fell behind and
+    /// missed `missed` events: read the state again).
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// The entry's version after the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// Who made the change (account name); absent for what the server did itself (a lock that ran out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// With `lagged`: how many events were missed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<u64>,
+    /// RFC 3339.
+    pub at: String,
+}

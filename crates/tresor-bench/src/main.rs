@@ -12,6 +12,7 @@ mod guess;
 mod hello;
 mod histogram;
 mod kdf;
+mod listen;
 mod memory;
 mod raw;
 mod report;
@@ -45,6 +46,8 @@ enum Command {
     Guess(guess::GuessArgs),
     /// Append server-log events at a steady rate through the real log, its files and a remote TCP receiver.
     Events(events::EventsArgs),
+    /// Open many live-stream listeners and measure how long a change takes to reach them all.
+    Listen(listen::ListenArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -99,6 +102,14 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         }
         Command::Events(args) => {
             let report = events::run(&args).await?;
+            if args.json {
+                print_json(&report)?;
+            } else {
+                print!("{}", report.to_text());
+            }
+        }
+        Command::Listen(args) => {
+            let report = listen::run(&args).await?;
             if args.json {
                 print_json(&report)?;
             } else {

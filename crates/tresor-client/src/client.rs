@@ -27,6 +27,8 @@ pub struct Client {
     pin: Option<[u8; 32]>,
     mismatch: MismatchSlot,
     token: Option<Arc<Zeroizing<String>>>,
+    /// The same trust for the live stream's WebSocket (HTTP/1.1 only); `None` for plain HTTP.
+    pub(crate) stream_tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -58,6 +60,12 @@ impl Client {
         }
         let mismatch = MismatchSlot::default();
         let tls = client_config(&trust, &mismatch)?;
+        let stream_tls = (!plain).then(|| {
+            let mut config = tls.clone();
+            // A WebSocket upgrade is an HTTP/1.1 request.
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Arc::new(config)
+        });
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .https_only(!plain)
@@ -72,13 +80,24 @@ impl Client {
             Trust::Pinned(pin) => Some(pin),
             _ => None,
         };
-        Ok(Self { http, base: Arc::new(base), pin, mismatch, token: None })
+        Ok(Self { http, base: Arc::new(base), pin, mismatch, token: None, stream_tls })
     }
 
     /// The same client, sending `token` as `Authorization: Bearer <token>` on every request.
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(Arc::new(Zeroizing::new(token.into())));
         self
+    }
+
+    /// The bearer token this client sends (for programs that make some requests of their own, and the live
+    /// stream's handshake).
+    pub fn bearer_token(&self) -> Option<String> {
+        self.bearer().map(str::to_owned)
+    }
+
+    /// The bearer token, for the live stream's handshake.
+    pub(crate) fn bearer(&self) -> Option<&str> {
+        self.token.as_ref().map(|t| t.as_str())
     }
 
     /// Whether this client sends a bearer token.

@@ -9,8 +9,10 @@
 mod client;
 mod error;
 mod fingerprint;
+mod live;
 mod routes;
 mod routes_audit;
+mod routes_sharing;
 mod routes_signin;
 mod routes_vault;
 mod routes_vault_admin;
@@ -19,6 +21,7 @@ mod trust;
 pub use client::Client;
 pub use error::ClientError;
 pub use fingerprint::fetch_fingerprint;
+pub use live::LiveStream;
 /// The URL type the client's base URL is parsed into.
 pub use reqwest::Url;
 pub use routes_signin::LoginReply;

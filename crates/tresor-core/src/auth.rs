@@ -95,6 +95,9 @@ pub struct AuthService {
     /// The sign-in settings and when they were read; read again after [`AuthSettings::cache_ttl`] so that a
     /// change made through another node (a pause, a shorter idle timeout) takes effect within that bound.
     signin_settings: RwLock<Option<(Arc<SigninSettings>, Timestamp)>>,
+    /// The live event stream's bus: this node's own until [`AuthService::with_live_bus`] swaps in one shared by
+    /// several nodes.
+    live: Arc<dyn crate::live::LiveBus>,
 }
 
 impl AuthService {
@@ -112,7 +115,19 @@ impl AuthService {
             cache: RwLock::new(HashMap::new()),
             limiter: AttemptLimiter::default(),
             signin_settings: RwLock::new(None),
+            live: Arc::new(crate::live::LocalBus::new()),
         }
+    }
+
+    /// Publishes the live stream through `bus` (one shared by several nodes) instead of this node's own.
+    pub fn with_live_bus(mut self, bus: Arc<dyn crate::live::LiveBus>) -> Self {
+        self.live = bus;
+        self
+    }
+
+    /// The live event stream's bus. The other services publish on it, so that one stream serves them all.
+    pub fn live(&self) -> &Arc<dyn crate::live::LiveBus> {
+        &self.live
     }
 
     pub fn settings(&self) -> &AuthSettings {
@@ -233,8 +248,37 @@ impl AuthService {
 
     /// Ends one session by id (an administrator's disconnect); returns whether it was live.
     pub async fn end_session(&self, id: SessionId, reason: EndReason) -> Result<bool, CoreError> {
-        self.cache_write().retain(|_, e| e.session.id != id);
+        self.forget_session(id);
         Ok(self.store.end_session(id, reason, self.clock.now()).await?)
+    }
+
+    /// Drops one session from this node's cache: the next request reads it from the store.
+    pub fn forget_session(&self, id: SessionId) {
+        self.cache_write().retain(|_, e| e.session.id != id);
+    }
+
+    /// Follows the live bus for sessions disconnected on other nodes and drops them from this node's cache at once,
+    /// rather than when the cached copy expires. Runs until the runtime ends.
+    pub fn follow_disconnections(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let mut events = self.live.subscribe();
+        let auth = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) if event.change == crate::live::LiveChange::SessionDisconnected => {
+                        let (Some(auth), Some(session)) = (auth.upgrade(), event.session) else { return };
+                        auth.forget_session(session);
+                    }
+                    Ok(_) => {}
+                    // Fell behind: whatever was missed, no cached session may outlive a disconnection.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => match auth.upgrade() {
+                        Some(auth) => auth.forget_all(),
+                        None => return,
+                    },
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        })
     }
 
     /// Ends every session of a user, after a change that must take effect at once (deactivation, deletion,

@@ -14,6 +14,7 @@ pub mod events;
 pub mod ids;
 pub mod jobs;
 pub mod keyring;
+pub mod live;
 pub mod mail;
 pub mod net;
 pub mod password_policy;

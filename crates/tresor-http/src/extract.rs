@@ -196,6 +196,31 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// A ready caller with its bearer token and address: what a long-lived connection (the live event stream) needs
+/// to check again and again that its session is still live.
+pub struct Listening {
+    pub caller: Caller,
+    pub token: zeroize::Zeroizing<String>,
+    pub address: IpAddr,
+}
+
+impl std::fmt::Debug for Listening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listening").field("session", &self.caller.session_id()).field("address", &self.address).finish()
+    }
+}
+
+impl FromRequestParts<AppState> for Listening {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ClientAddr(address) = ClientAddr::from_request_parts(parts, state).await?;
+        let token = zeroize::Zeroizing::new(bearer(parts)?.to_owned());
+        let caller = state.auth.authenticate(&token, address).await?.ready()?;
+        Ok(Listening { caller, token, address })
+    }
+}
+
 /// A ready caller holding capability `C`.
 #[derive(Debug)]
 pub struct Require<C>(pub C);

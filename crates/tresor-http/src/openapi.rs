@@ -39,10 +39,15 @@ use crate::routes;
         routes::entries::list, routes::entries::create, routes::entries::show, routes::entries::update,
         routes::entries::delete, routes::entries::move_to, routes::entries::history, routes::entries::version,
         routes::entries::restore, routes::entries::totp,
+        routes::events::stream,
+        routes::sharing::share, routes::sharing::list, routes::sharing::unshare,
         routes::locks::lock, routes::locks::show, routes::locks::unlock, routes::locks::list, routes::locks::break_lock,
         routes::attachments::upload, routes::attachments::list, routes::attachments::download,
         routes::attachments::delete,
     ),
+    // The live stream's messages travel over the WebSocket, not as a response body: named here so that clients find
+    // their shape.
+    components(schemas(tresor_api::LiveEventView)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Logging in and out, the caller's own account"),

@@ -4,6 +4,8 @@
 //! [`PgTarget`] keeps where the store connects, for the PostgreSQL-only features to come (LISTEN/NOTIFY between
 //! nodes needs its own connection to the same place).
 
+mod live;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -11,6 +13,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AssertSqlSafe, Executor};
 use tresor_core::StoreError;
 use tresor_store_sql::{EmbeddedMigration, Engine, Migrator, SqlStore, driver_error, schema};
+
+pub use live::PgLiveBus;
 
 /// Connections in the pool of one node.
 pub const MAX_CONNECTIONS: u32 = 10;

@@ -16,7 +16,7 @@ use common::vault::{Admin, Rng, grant};
 use serde_json::json;
 use tresor_api::{ErrorCode, UpdateEntryRequest};
 use tresor_client::{Client, ClientError};
-use tresor_testkit::{Engine, Options, TestServer, USER_PASSWORD, postgres_url};
+use tresor_testkit::{TestServer, USER_PASSWORD};
 
 const CLIENTS: usize = 50;
 const ENTRIES: usize = 10;
@@ -212,15 +212,4 @@ async fn contention(server: &TestServer) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_clients_on_ten_entries_lose_nothing_on_sqlite() {
-    let server = TestServer::start_with(Options { seats: 60, ..Options::default() }).await;
-    contention(&server).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_clients_on_ten_entries_lose_nothing_on_postgres() {
-    let Some(url) = postgres_url() else { return };
-    let server = TestServer::start_with(Options { engine: Engine::Postgres(url), seats: 60 }).await;
-    contention(&server).await;
-}
+common::on_each_engine!(contention, seats = 60);

@@ -404,6 +404,13 @@ async fn check(admin: &Admin, world: &World, case: u64) {
                     assert!(!answer.text.contains(WORD) && !answer.text.contains("secret-"), "{who}: {path} leaks");
                 }
             }
+            // Nobody here holds share: an entry's grants are refused where it is seen and not found where it is not.
+            let shares = me.get(&format!("{entry}/shares")).await;
+            if sees {
+                shares.expect(403, ErrorCode::Forbidden);
+            } else {
+                shares.expect(404, ErrorCode::NotFound);
+            }
             let code = me.get(&format!("{entry}/totp")).await;
             if sees && e % 2 == 0 {
                 code.expect_ok();

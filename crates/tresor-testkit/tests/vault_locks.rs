@@ -15,7 +15,7 @@ use common::vault::{Admin, As, User, grant};
 use common::{Answer, Body};
 use serde_json::{Value, json};
 use tresor_api::{ErrorCode, Role};
-use tresor_testkit::{Engine, Options, TestServer, USER_PASSWORD, postgres_url};
+use tresor_testkit::{TestServer, USER_PASSWORD};
 
 /// A write with an `If-Match` header, raw.
 async fn send_if_match(who: &As<'_>, method: &str, path: &str, tag: &str, body: Option<&Value>) -> Answer {
@@ -198,15 +198,4 @@ async fn locks_and_preconditions(server: &TestServer) {
     assert_eq!(b.get(&lock).await.expect_ok()["locked"], false);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn locks_and_preconditions_on_sqlite() {
-    let server = TestServer::start_with(Options { seats: 10, ..Options::default() }).await;
-    locks_and_preconditions(&server).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn locks_and_preconditions_on_postgres() {
-    let Some(url) = postgres_url() else { return };
-    let server = TestServer::start_with(Options { engine: Engine::Postgres(url), seats: 10 }).await;
-    locks_and_preconditions(&server).await;
-}
+common::on_each_engine!(locks_and_preconditions, seats = 10);

@@ -418,6 +418,9 @@ fn the_editor_holds_the_entry_lock() {
     w.ok("alice", &["add", "Team/Printer", "--username", "admin", "--notes", "first"], "");
     let tools = w.root.path().join("tools");
     std::fs::create_dir_all(&tools).unwrap();
+    // Bob watches the database as it happens.
+    let mut watching = cli_support::Proc::spawn(w.command("bob", &["watch", "Team", "--json"]), "");
+    watching.wait_for_stderr("the watch to start", |l| l.starts_with("Watching Team"));
 
     // While alice's editor is open, bob's edit is refused with the holder's name; when she saves, it is released.
     let bin = binary();
@@ -440,6 +443,22 @@ fn the_editor_holds_the_entry_lock() {
     assert!(bob_saw.contains("exit 1"), "{bob_saw}");
     assert_eq!(w.ok("alice", &["get", "Team/Printer", "notes"], ""), "from alice\n");
     w.ok("bob", &["edit", "Team/Printer", "--notes", "from bob"], "");
+    // Bob's watch saw alice lock, change and release the entry, then his own change; nothing of the secrets.
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("entry_changed by bob") {
+        let line = watching.wait_for_line("a live event", |l| l.starts_with('{'));
+        let event: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(event["database_name"], "Team", "{line}");
+        assert!(event.get("password").is_none() && !line.contains("from alice"), "{line}");
+        seen.push(format!("{} by {}", event["kind"].as_str().unwrap(), event["actor"].as_str().unwrap_or("-")));
+    }
+    assert_eq!(
+        seen,
+        ["entry_locked by alice", "entry_changed by alice", "entry_unlocked by alice", "entry_changed by bob"],
+        "{seen:?}"
+    );
+    let stopped = watching.interrupt();
+    assert!(stopped.status.success(), "Ctrl-C ends a watch normally: {stopped:?}");
 
     // Ctrl-C while the editor is open: nothing is saved, and the lock is gone at once.
     let go = tools.join("go");

@@ -77,6 +77,13 @@ impl Permission {
         matches!(self, Self::Access | Self::Read | Self::Modify | Self::Add | Self::Delete | Self::Share | Self::Seal)
     }
 
+    /// Whether the permission means something on an entry, so that a user may share it (manual, Permissions →
+    /// Entries and folders: of the seven that folders take, "Add" is about a folder's contents and has nothing to
+    /// act on in an entry).
+    pub const fn is_entry_level(self) -> bool {
+        matches!(self, Self::Access | Self::Read | Self::Modify | Self::Delete | Self::Share | Self::Seal)
+    }
+
     /// Whether the server policy sets this permission (the fourteen of seed 003).
     pub const fn in_server_policy(self) -> bool {
         !matches!(self, Self::Access | Self::GrantAdmin)

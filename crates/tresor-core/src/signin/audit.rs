@@ -121,6 +121,10 @@ impl AuthService {
             event = event.database(id, name);
         }
         self.audit.note(event.new_object("disconnected by an administrator")).await;
+        let mut live = crate::live::LiveEvent::new(crate::live::LiveChange::SessionDisconnected, self.clock.now());
+        live.session = Some(session);
+        live.actor = Some(by.user.account.clone());
+        self.live().publish(live);
     }
 
     /// 104: the caller changed its own password.

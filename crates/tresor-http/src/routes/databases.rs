@@ -192,7 +192,7 @@ fn object_in(o: &ObjectRef) -> Result<ObjectKey, ApiError> {
     })
 }
 
-fn subject_in(s: SubjectRef) -> SubjectKey {
+pub(super) fn subject_in(s: SubjectRef) -> SubjectKey {
     match s {
         SubjectRef::User(u) => SubjectKey::User(u),
         SubjectRef::Group(g) => SubjectKey::Group(g),

@@ -4,11 +4,13 @@ pub(crate) mod attachments;
 pub(crate) mod auth;
 pub(crate) mod databases;
 pub(crate) mod entries;
+pub(crate) mod events;
 pub(crate) mod groups;
 pub(crate) mod locks;
 pub(crate) mod log;
 pub(crate) mod log_admin;
 pub(crate) mod server;
+pub(crate) mod sharing;
 pub(crate) mod signin;
 pub(crate) mod users;
 pub(crate) mod vault;
@@ -88,6 +90,8 @@ pub fn router(state: AppState) -> Router {
         .route("/vault/databases/{db}/entries/{entry}/history/{version}", get(entries::version))
         .route("/vault/databases/{db}/entries/{entry}/history/{version}/restore", post(entries::restore))
         .route("/vault/databases/{db}/entries/{entry}/totp", get(entries::totp))
+        .route("/vault/databases/{db}/entries/{entry}/shares", get(sharing::list).post(sharing::share))
+        .route("/vault/databases/{db}/entries/{entry}/shares/{kind}/{name}", axum::routing::delete(sharing::unshare))
         .route(
             "/vault/databases/{db}/entries/{entry}/attachments",
             get(attachments::list).post(attachments::upload).layer(DefaultBodyLimit::disable()),
@@ -96,6 +100,7 @@ pub fn router(state: AppState) -> Router {
             "/vault/databases/{db}/entries/{entry}/attachments/{attachment}",
             get(attachments::download).delete(attachments::delete),
         )
+        .route("/events", get(events::stream))
         .route("/vault/search", get(vault::search))
         .route("/vault/resolve", get(vault::resolve))
         .route("/vault/generate", get(vault::generate))

@@ -239,3 +239,29 @@ pub async fn post_chunked(
     let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no answer: {answer}"));
     (status, answer)
 }
+
+/// Tests `$case(&server)` on SQLite and, when `TRESOR_TEST_POSTGRES_URL` is set, on PostgreSQL, each on a server of
+/// its own with `$seats` seats: one line instead of the same pair of tests in every file.
+#[allow(unused_macros)] // Each test binary uses a different part of these helpers.
+macro_rules! on_each_engine {
+    ($case:ident, seats = $seats:expr) => {
+        mod $case {
+            use tresor_testkit::{Engine, Options, TestServer, postgres_url};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let server = TestServer::start_with(Options { seats: $seats, ..Options::default() }).await;
+                super::$case(&server).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let Some(url) = postgres_url() else { return };
+                let server = TestServer::start_with(Options { engine: Engine::Postgres(url), seats: $seats }).await;
+                super::$case(&server).await;
+            }
+        }
+    };
+}
+#[allow(unused_imports)] // As above.
+pub(crate) use on_each_engine;

@@ -37,7 +37,7 @@ pub struct SubjectArgs {
 }
 
 impl SubjectArgs {
-    fn subject(&self) -> SubjectRef {
+    pub(super) fn subject(&self) -> SubjectRef {
         match (&self.user, &self.group) {
             (Some(user), _) => SubjectRef::User(user.clone()),
             (None, group) => SubjectRef::Group(group.clone().unwrap_or_default()),
@@ -208,7 +208,7 @@ fn object_text(object: &ObjectRef, name: Option<&str>) -> String {
     }
 }
 
-fn subject_text(subject: &SubjectRef) -> String {
+pub(super) fn subject_text(subject: &SubjectRef) -> String {
     match subject {
         SubjectRef::User(name) => format!("user {name}"),
         SubjectRef::Group(name) => format!("group {name}"),

@@ -21,8 +21,10 @@ use super::vault_edit::EditArgs;
 use super::vault_entry::{
     EntryArg, GetArgs, HistoryArgs, MvArgs, RmArgs, ShowArgs, entry_fields, entry_table, join_path, masked,
 };
+use super::vault_share::{ShareArgs, UnshareArgs};
+use super::vault_watch::WatchArgs;
 use super::vault_write::EntryFieldArgs;
-use super::{vault_attach, vault_edit, vault_entry};
+use super::{vault_attach, vault_edit, vault_entry, vault_share};
 
 /// The most entries one listing request asks for (the API's maximum page).
 const PAGE: u32 = 1000;
@@ -66,6 +68,13 @@ pub enum VaultCommand {
     Attachments(EntryArg),
     /// Download an attachment of an entry.
     Download(DownloadArgs),
+    /// Share an entry with a user or group (never more than you hold), optionally until a time; or list its grants.
+    Share(ShareArgs),
+    /// Take back what an entry allows a user or group.
+    Unshare(UnshareArgs),
+    /// Print changes to what you can see as they happen (entries, folders, locks, permissions), in one database or
+    /// all.
+    Watch(WatchArgs),
 }
 
 pub async fn run(ctx: &Context, command: VaultCommand) -> Result<()> {
@@ -77,6 +86,7 @@ pub async fn run(ctx: &Context, command: VaultCommand) -> Result<()> {
         VaultCommand::Get(args) => vault_entry::get(ctx, args).await,
         VaultCommand::Add(args) => add(ctx, args).await,
         VaultCommand::Edit(args) => vault_edit::edit(ctx, args).await,
+        VaultCommand::Watch(args) => super::vault_watch::watch(ctx, args).await,
         VaultCommand::Rm(args) => vault_entry::rm(ctx, args).await,
         VaultCommand::Mv(args) => vault_entry::mv(ctx, args).await,
         VaultCommand::History(args) => vault_entry::history(ctx, args).await,
@@ -88,6 +98,8 @@ pub async fn run(ctx: &Context, command: VaultCommand) -> Result<()> {
         VaultCommand::Detach(args) => vault_attach::detach(ctx, args).await,
         VaultCommand::Attachments(args) => vault_attach::attachments(ctx, args).await,
         VaultCommand::Download(args) => vault_attach::download(ctx, args).await,
+        VaultCommand::Share(args) => vault_share::share(ctx, args).await,
+        VaultCommand::Unshare(args) => vault_share::unshare(ctx, args).await,
     }
 }
 

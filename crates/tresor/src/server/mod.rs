@@ -146,7 +146,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         mailer: Arc::clone(&mailer),
         audit: Arc::clone(&audit),
     };
-    let auth = Arc::new(AuthService::new(ports, work, config.auth.clone()));
+    let mut auth = AuthService::new(ports, work, config.auth.clone());
+    // Nodes sharing PostgreSQL hear each other's live events over LISTEN/NOTIFY; an embedded store has one node.
+    if let StoreChoice::Postgres(url) = &config.store {
+        let bus =
+            tresor_store_postgres::PgLiveBus::start(url).await.context("cannot listen for other nodes' events")?;
+        auth = auth.with_live_bus(bus);
+    }
+    let auth = Arc::new(auth);
+    let following = auth.follow_disconnections();
     let accounts =
         Arc::new(AccountService::new(Arc::clone(&store), Arc::clone(&clock), Arc::clone(&auth), config.seats));
     let server = Arc::new(ServerService::new(
@@ -233,7 +241,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         store_engine: store.engine(),
         shutdown: Some(tx),
         task: Some(task),
-        periodic: vec![purge, sweep],
+        periodic: vec![purge, sweep, following],
         jobs,
         _lock: lock,
     })

@@ -43,7 +43,7 @@ impl Engine {
         engines
     }
 
-    async fn postgres(base: &str) -> Engine {
+    pub async fn postgres(base: &str) -> Engine {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         let schema = format!("tresor_vault_{}_{}", std::process::id(), nanos % 1_000_000_000_000);
         let mut conn = pg_connect(base).await;

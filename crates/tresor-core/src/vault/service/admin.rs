@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use tresor_crypto::SecretString;
 
 use super::audit::in_database;
+use super::live::About;
 use super::{Focus, VaultService};
 use crate::accounts::Role;
 use crate::audit::AuditEvent;
@@ -18,6 +19,7 @@ use crate::caller::{Caller, Capability};
 use crate::clock::Timestamp;
 use crate::error::CoreError;
 use crate::ids::{SessionId, UserId};
+use crate::live::LiveChange;
 use crate::permissions::{Object, Permission};
 use crate::session::EndReason;
 use crate::vault::{Database, DatabaseCipher, DatabaseListing, DatabaseSettings, database_comments, database_name};
@@ -322,6 +324,8 @@ impl VaultService {
             map.remove(&admin.database.id);
         }
         self.audit().note(in_database(609, caller, &admin.database)).await;
+        // Listeners look again and find nothing: every entry left their view.
+        self.publish(Some(&caller.user.account), LiveChange::PermissionsChanged, Some(id), About::Database);
         Ok(())
     }
 

@@ -10,11 +10,13 @@ use std::sync::Arc;
 use tresor_crypto::SecretString;
 
 use super::audit::{changed_fields, entry_label, entry_path, in_database};
+use super::live::About;
 use super::{EntryReader, Focus, Loaded, VaultService, require, undecryptable};
 use crate::caller::Caller;
 use crate::clock::Timestamp;
 use crate::error::CoreError;
 use crate::ids::{EntryId, FolderId, UserId};
+use crate::live::LiveChange;
 use crate::permissions::{Object, Permission, PermissionSet};
 use crate::store::StoreError;
 use crate::vault::{
@@ -292,6 +294,8 @@ impl VaultService {
         let opened = self.opened(&loaded, meta, info, input.body, rights).await?;
         let path = entry_path(&opened.folder_path, &opened.body.title);
         self.audit().note(in_database(304, caller, &loaded.snapshot.database).object(id, path)).await;
+        let about = About::Entry { entry: id, folder: meta.folder, version: Some(meta.version) };
+        self.publish(Some(&caller.user.account), LiveChange::EntryCreated, Some(meta.database), about);
         Ok(opened)
     }
 
@@ -357,6 +361,8 @@ impl VaultService {
         let path = entry_path(&opened.folder_path, &opened.body.title);
         let event = in_database(303, caller, &loaded.snapshot.database).object(meta.id, path);
         self.audit().note(event.new_object(format!("version {}: {what}", meta.version))).await;
+        let about = About::Entry { entry: meta.id, folder: meta.folder, version: Some(meta.version) };
+        self.publish(Some(&caller.user.account), LiveChange::EntryChanged, Some(meta.database), about);
         Ok(opened)
     }
 
@@ -394,6 +400,8 @@ impl VaultService {
         }
         let event = in_database(306, caller, &loaded.snapshot.database).object(entry, entry_label(&loaded, &meta));
         self.audit().note(event.maybe_reason(reason)).await;
+        let about = About::Entry { entry, folder: meta.folder, version: None };
+        self.publish(Some(&caller.user.account), LiveChange::EntryDeleted, Some(meta.database), about);
         Ok(())
     }
 
@@ -424,6 +432,8 @@ impl VaultService {
         let to = entry_path(&loaded.folder_path(folder), &body.title);
         let event = in_database(307, caller, &loaded.snapshot.database).object(entry, from);
         self.audit().note(event.new_object(to)).await;
+        let about = About::Entry { entry, folder, version: Some(meta.version) };
+        self.publish(Some(&caller.user.account), LiveChange::EntryMoved, Some(meta.database), about);
         match self.open_current(caller, &loaded.snapshot.database.id.to_string(), entry).await {
             // Moved where the caller cannot see it (add there, but not read): the move stands, and the answer is
             // the entry the caller just had, in its new place, with no rights left on it.

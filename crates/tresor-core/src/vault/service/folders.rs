@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use super::audit::{damaged, entry_path, in_database};
 use super::entries::open_entries;
+use super::live::About;
 use super::{Focus, VaultService, require};
 use crate::audit::AuditEvent;
 use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::FolderId;
+use crate::live::LiveChange;
 use crate::permissions::{Object, Permission, PermissionSet};
 use crate::vault::{Database, Folder, FolderContents};
 
@@ -122,6 +124,8 @@ impl VaultService {
         let view = self.folder_view(caller, &loaded.snapshot.database, id).await?;
         let event = in_database(404, caller, &loaded.snapshot.database).object(id, view.path.clone());
         self.audit().note(event).await;
+        let db = Some(loaded.snapshot.database.id);
+        self.publish(Some(&caller.user.account), LiveChange::FolderCreated, db, About::Folder(id));
         Ok(view)
     }
 
@@ -157,6 +161,7 @@ impl VaultService {
         let event =
             in_database(403, caller, &loaded.snapshot.database).object(folder, loaded.folder_path(Some(folder)));
         self.audit().note(event.new_object(view.path.clone())).await;
+        self.publish(Some(&caller.user.account), LiveChange::FolderChanged, Some(db), About::Folder(folder));
         Ok(view)
     }
 
@@ -202,6 +207,8 @@ impl VaultService {
             return Err(CoreError::not_found("folder"));
         }
         self.audit().note_all(records).await;
+        let db = Some(loaded.snapshot.database.id);
+        self.publish(Some(&caller.user.account), LiveChange::FolderDeleted, db, About::Folder(folder));
         Ok(())
     }
 

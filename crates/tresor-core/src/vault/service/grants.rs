@@ -6,11 +6,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tresor_crypto::SecretString;
 
 use super::audit::in_database;
+use super::live::About;
 use super::{Loaded, VaultService};
 use crate::audit::AuditEvent;
 use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::{EntryId, FolderId, GroupId, UserId};
+use crate::live::LiveChange;
 use crate::permissions::{Explanation, Grant, Memberships, Object, Permission, PermissionSet, Resolver, Subject};
 use crate::vault::Database;
 
@@ -74,6 +76,17 @@ impl VaultService {
         let db = admin.database;
         let loaded = self.load_for_user(db.clone(), caller.user_id()).await?;
         let grants = self.vault.grants(db.id).await?;
+        let out = self.named_grants(grants, |o| object_name(&loaded, o)).await?;
+        self.audit().note(in_database(618, caller, &db).new_object("permissions")).await;
+        Ok((db, out))
+    }
+
+    /// Grants with the names people read, each subject's name looked up once.
+    pub(super) async fn named_grants(
+        &self,
+        grants: Vec<Grant>,
+        object_name: impl Fn(Object) -> Option<String>,
+    ) -> Result<Vec<GrantRecord>, CoreError> {
         let mut names: HashMap<Subject, String> = HashMap::new();
         let mut out = Vec::with_capacity(grants.len());
         for grant in grants {
@@ -85,11 +98,9 @@ impl VaultService {
                     n
                 }
             };
-            let object_name = object_name(&loaded, grant.object);
-            out.push(GrantRecord { grant, subject_name, object_name });
+            out.push(GrantRecord { object_name: object_name(grant.object), grant, subject_name });
         }
-        self.audit().note(in_database(618, caller, &db).new_object("permissions")).await;
-        Ok((db, out))
+        Ok(out)
     }
 
     /// Sets grants (Undefined removes one). With `dry_run`, nothing is stored; either way the answer is whose
@@ -131,12 +142,14 @@ impl VaultService {
             let snapshot = self.snapshot_of(db.clone()).await?;
             let records = grant_records(caller, &db, &grants, &names, |o| grant_object(&snapshot.paths, o));
             self.audit().note_all(records).await;
+            let account = caller.user.account.as_str();
+            self.publish(Some(account), LiveChange::PermissionsChanged, Some(db.id), About::Database);
         }
         Ok(diffs)
     }
 
     /// The user or group a key names, with its name.
-    async fn subject(&self, key: &SubjectKey) -> Result<(Subject, String), CoreError> {
+    pub(super) async fn subject(&self, key: &SubjectKey) -> Result<(Subject, String), CoreError> {
         Ok(match key {
             SubjectKey::User(u) => {
                 let user = self.find_user(u).await?;
@@ -196,6 +209,7 @@ impl VaultService {
         }
         let event = in_database(622, caller, &admin.database).object(subject_id(subject), name);
         self.audit().note(event.new_object(format!("all {removed} permissions removed"))).await;
+        self.publish(Some(&caller.user.account), LiveChange::PermissionsChanged, Some(db), About::Database);
         Ok(removed)
     }
 
@@ -337,11 +351,18 @@ pub(super) fn grant_records(
     let mut by_subject: BTreeMap<(Subject, bool), Vec<String>> = BTreeMap::new();
     for g in grants {
         let removed = g.setting == crate::permissions::Setting::Undefined;
-        let line = if removed {
+        let mut line = if removed {
             format!("{} on {}", g.permission, object(g.object))
         } else {
             format!("{} {} on {}", g.permission, g.setting, object(g.object))
         };
+        // A grant for a period says so: the record is what tells later why the right ended by itself.
+        if let Some(from) = g.valid_from.filter(|_| !removed) {
+            line.push_str(&format!(" from {}", from.to_rfc3339()));
+        }
+        if let Some(to) = g.valid_to.filter(|_| !removed) {
+            line.push_str(&format!(" until {}", to.to_rfc3339()));
+        }
         by_subject.entry((g.subject, removed)).or_default().push(line);
     }
     by_subject

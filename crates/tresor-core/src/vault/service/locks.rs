@@ -13,11 +13,13 @@ use std::time::Duration;
 use tresor_crypto::SecretString;
 
 use super::audit::{damaged, entry_label, entry_path, in_database};
+use super::live::About;
 use super::{Focus, VaultService, require};
 use crate::audit::{AuditEvent, Named};
 use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::EntryId;
+use crate::live::LiveChange;
 use crate::permissions::Permission;
 use crate::store::StoreError;
 use crate::vault::{Database, EntryLock};
@@ -59,6 +61,8 @@ impl VaultService {
         if lock.taken_at == now {
             let event = in_database(301, caller, &loaded.snapshot.database).object(entry, entry_label(&loaded, &meta));
             self.audit().note(event.new_object(format!("until {}", lock.expires_at.to_rfc3339()))).await;
+            let about = About::Entry { entry, folder: meta.folder, version: None };
+            self.publish(Some(&caller.user.account), LiveChange::EntryLocked, Some(lock.database), about);
         }
         Ok(LockHolder { lock, holder: caller.user.account.clone() })
     }
@@ -73,6 +77,8 @@ impl VaultService {
         if self.vault.unlock_entry(db, entry, Some(caller.session_id()), now).await?.is_some() {
             let event = in_database(302, caller, &loaded.snapshot.database).object(entry, entry_label(&loaded, &meta));
             self.audit().note(event.new_object("released by its holder")).await;
+            let about = About::Entry { entry, folder: meta.folder, version: None };
+            self.publish(Some(&caller.user.account), LiveChange::EntryUnlocked, Some(db), about);
             return Ok(());
         }
         Err(match self.vault.entry_lock(db, entry, now).await? {
@@ -138,6 +144,8 @@ impl VaultService {
         self.audit()
             .note(event.new_object(format!("held by {} since {}", broken.holder, broken.lock.taken_at.to_rfc3339())))
             .await;
+        let about = About::Entry { entry, folder: None, version: None };
+        self.publish(Some(&caller.user.account), LiveChange::EntryUnlocked, Some(db.id), about);
         Ok(broken)
     }
 
@@ -160,6 +168,10 @@ impl VaultService {
             );
         }
         self.audit().note_all(records).await;
+        for lock in &dead {
+            let about = About::Entry { entry: lock.entry, folder: None, version: None };
+            self.publish(None, LiveChange::EntryUnlocked, Some(lock.database), about);
+        }
         Ok(dead.len())
     }
 

@@ -14,12 +14,16 @@ pub use cache::SHARED_CACHE_TTL;
 mod entries;
 mod folders;
 mod grants;
+mod live;
+pub use live::{LiveListener, LiveNotice};
 mod locks;
 pub use locks::{LockHolder, LockedEntry};
 mod lookup;
 mod search;
 pub use search::ResolvedPath;
 mod settings;
+mod sharing;
+pub use sharing::ShareRequest;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

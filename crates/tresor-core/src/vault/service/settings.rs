@@ -5,12 +5,14 @@ use super::VaultService;
 use super::admin::ManageDatabases;
 use super::audit::in_database;
 use super::grants::grant_records;
+use super::live::About;
 use crate::accounts::User;
 use crate::accounts::service::{find_group, find_user};
 use crate::audit::AuditEvent;
 use crate::caller::Caller;
 use crate::error::CoreError;
 use crate::ids::{DatabaseId, GroupId};
+use crate::live::LiveChange;
 use crate::permissions::{Grant, Object, Permission, PolicyState, ServerPolicy, Setting, Subject};
 use crate::vault::generator::{self, GenerateRequest, PasswordPolicy};
 use crate::vault::{Database, EntryType, lock};
@@ -263,6 +265,8 @@ impl VaultService {
         written?;
         let event = AuditEvent::new(604).by(cap.caller()).object("server_policy", "Server policies");
         self.audit().note(event.new_object(what)).await;
+        let actor = Some(cap.caller().user.account.as_str());
+        self.publish(actor, LiveChange::PermissionsChanged, None, About::Database);
         self.stored_server_policy().await
     }
 

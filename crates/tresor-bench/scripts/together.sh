@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Working together, on a fresh server (SQLite) seeded with USERS users (50) and one database of 100 entries; every
+# user may modify.
+# 1. Locks under contention: LOCKERS connections (32) edit the same entry under its lock (take, save, release).
+#    lock-cycle: one timed step is one attempt, a completed cycle or a refusal (423) because another held the lock;
+#    lock-cycle-wait: one timed step asks again at once until the lock is granted, then saves and releases.
+# 2. Live events: LISTENERS WebSockets (1000) on the users' sessions; one writer changes an entry CHANGES times (200),
+#    one change every INTERVAL (50ms); how long after its acknowledgement each listener hears of each change.
+# Usage: [USERS=50] [LOCKERS=32] [LISTENERS=1000] [RUN=10s] [ROUNDS=2] crates/tresor-bench/scripts/together.sh [bin dir]
+set -euo pipefail
+source "$(dirname "$0")/signin-limit.sh"
+bin=${1:-target/release}
+T=$bin/tresor; B=$bin/tresor-bench
+users=${USERS:-50}
+lockers=${LOCKERS:-32}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+$T server --data-dir "$work/data" --seats 10000 --listen 127.0.0.1:18734 --log-level warn >"$work/out" 2>"$work/err" &
+SP=$!; pids+=("$SP")
+for _ in $(seq 1 200); do grep -q "One-time" "$work/out" 2>/dev/null && break; sleep 0.05; done
+FP=$(awk '/fingerprint/ {print $NF}' "$work/out"); PW=$(awk '/One-time password/ {print $NF}' "$work/out")
+URL=https://127.0.0.1:18734
+$B seed --url $URL --trust-fingerprint "$FP" --admin-password "$PW" --new-admin-password bench-admin-password-1 \
+  --users "$users" --databases 1 --folders 1 --entries-per-database 100 --concurrency 8 >/dev/null
+lift_login_limit "$URL"
+grants=$(for u in $(seq 1 "$users"); do
+  printf '{"object":{"kind":"database"},"subject":{"kind":"user","name":"bench-user-%s"},"permission":"modify","setting":"allow"},' "$u"
+done)
+curl -skf -X PUT "$URL/api/v1/admin/databases/bench-db-1/grants" -H "authorization: Bearer $token" \
+  -H 'content-type: application/json' -d "{\"grants\": [${grants%,}]}" >/dev/null
+for r in $(seq 1 "${ROUNDS:-2}"); do
+  for scenario in lock-cycle lock-cycle-wait; do
+    echo "### round $r: $scenario, $lockers connections on one entry"
+    $B run --url $URL --trust-fingerprint "$FP" --scenario $scenario --users "$lockers" --concurrency "$lockers" \
+      --duration ${RUN:-10s} --warmup 2s --server-pid "$SP"
+  done
+  echo "### round $r: live events, ${LISTENERS:-1000} listeners, ${CHANGES:-200} changes every ${INTERVAL:-50ms}"
+  echo "### server RSS before: $(awk '/VmRSS/ {print $2, $3}' /proc/$SP/status)"
+  $B listen --url $URL --trust-fingerprint "$FP" --users "$users" --listeners "${LISTENERS:-1000}" \
+    --changes "${CHANGES:-200}" --interval "${INTERVAL:-50ms}"
+  echo "### server RSS after: $(awk '/VmRSS/ {print $2, $3}' /proc/$SP/status)"
+done
