@@ -3,7 +3,8 @@
 # user may modify.
 # 1. Locks under contention: LOCKERS connections (32) edit the same entry under its lock (take, save, release).
 #    lock-cycle: one timed step is one attempt, a completed cycle or a refusal (423) because another held the lock;
-#    lock-cycle-wait: one timed step asks again at once until the lock is granted, then saves and releases.
+#    lock-cycle-wait: one timed step asks again until the lock is granted, then saves and releases.
+#    Each twice: a refused worker asks again at once, and after BACKOFF (50ms), as a client that is refused waits.
 # 2. Live events: LISTENERS WebSockets (1000) on the users' sessions; one writer changes an entry CHANGES times (200),
 #    one change every INTERVAL (50ms); how long after its acknowledgement each listener hears of each change.
 # Usage: [USERS=50] [LOCKERS=32] [LISTENERS=1000] [RUN=10s] [ROUNDS=2] crates/tresor-bench/scripts/together.sh [bin dir]
@@ -32,10 +33,12 @@ done)
 curl -skf -X PUT "$URL/api/v1/admin/databases/bench-db-1/grants" -H "authorization: Bearer $token" \
   -H 'content-type: application/json' -d "{\"grants\": [${grants%,}]}" >/dev/null
 for r in $(seq 1 "${ROUNDS:-2}"); do
-  for scenario in lock-cycle lock-cycle-wait; do
-    echo "### round $r: $scenario, $lockers connections on one entry"
-    $B run --url $URL --trust-fingerprint "$FP" --scenario $scenario --users "$lockers" --concurrency "$lockers" \
-      --duration ${RUN:-10s} --warmup 2s --server-pid "$SP"
+  for backoff in 0 ${BACKOFF:-50ms}; do
+    for scenario in lock-cycle lock-cycle-wait; do
+      echo "### round $r: $scenario, $lockers connections on one entry, a refused worker waits $backoff"
+      $B run --url $URL --trust-fingerprint "$FP" --scenario $scenario --users "$lockers" --concurrency "$lockers" \
+        --lock-backoff "$backoff" --duration ${RUN:-10s} --warmup 2s --server-pid "$SP"
+    done
   done
   echo "### round $r: live events, ${LISTENERS:-1000} listeners, ${CHANGES:-200} changes every ${INTERVAL:-50ms}"
   echo "### server RSS before: $(awk '/VmRSS/ {print $2, $3}' /proc/$SP/status)"

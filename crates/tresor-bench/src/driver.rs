@@ -59,6 +59,10 @@ pub struct RunArgs {
     /// database in one request; smaller pages measure paging.
     #[arg(long, default_value_t = 100_000)]
     pub page_size: usize,
+    /// In lock-cycle and lock-cycle-wait, how long a worker whose lock was refused waits before it asks again
+    /// (`0` asks again at once).
+    #[arg(long, default_value = "0", value_parser = parse_duration)]
+    pub lock_backoff: Duration,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -115,7 +119,9 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<Report> {
     };
     let protocol = probe.protocol().await?;
 
-    let setup = Setup::new(&args.target.url, trust, args.users, &args.user_password, &args.database, args.page_size);
+    let mut setup =
+        Setup::new(&args.target.url, trust, args.users, &args.user_password, &args.database, args.page_size);
+    setup.lock_backoff = args.lock_backoff;
     let workers = prepare(args.scenario, setup, args.concurrency).await?;
 
     let start = Instant::now();

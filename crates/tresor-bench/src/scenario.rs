@@ -85,7 +85,8 @@ impl Scenario {
                 let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
                 let ids = setup.entry_ids(&api).await?;
                 let entry = format!("/vault/databases/{}/entries/{}", setup.database, ids[0]);
-                Worker::LockCycle { api, lock: format!("{entry}/lock"), entry, wait: self == Self::LockCycleWait }
+                let wait = self == Self::LockCycleWait;
+                Worker::LockCycle { api, lock: format!("{entry}/lock"), entry, wait, backoff: setup.lock_backoff }
             }
             Self::GetEntry => {
                 let api = VaultHttp::new(&setup.url, &setup.trust, user_token(setup, index).await?)?;
@@ -125,6 +126,8 @@ pub struct Setup {
     pub database: String,
     /// Entries per listing page in open-database.
     pub page_size: usize,
+    /// How long a lock-cycle worker waits after a refusal.
+    pub lock_backoff: std::time::Duration,
     /// Its entries' ids, listed once by the first worker that needs them.
     entry_ids: tokio::sync::OnceCell<Arc<Vec<String>>>,
 }
@@ -157,6 +160,7 @@ impl Setup {
             logins: Arc::new(logins),
             database: database.to_owned(),
             page_size,
+            lock_backoff: std::time::Duration::ZERO,
             entry_ids: tokio::sync::OnceCell::new(),
         }
     }
@@ -171,7 +175,7 @@ pub enum Worker {
     Hello { client: RawClient },
     OpenDatabase { api: VaultHttp, database: String, page_size: usize },
     GetEntry { api: VaultHttp, paths: Arc<Vec<String>>, rng: u64 },
-    LockCycle { api: VaultHttp, entry: String, lock: String, wait: bool },
+    LockCycle { api: VaultHttp, entry: String, lock: String, wait: bool, backoff: std::time::Duration },
 }
 
 impl Worker {
@@ -203,11 +207,16 @@ impl Worker {
                 *rng ^= *rng << 17;
                 api.get(&paths[(*rng % paths.len() as u64) as usize]).await?;
             }
-            Self::LockCycle { api, entry, lock, wait } => {
+            Self::LockCycle { api, entry, lock, wait, backoff } => {
                 loop {
                     match api.call(Method::POST, lock, None).await {
                         Ok(_) => break,
-                        Err(e) if *wait && e.status == Some(423) => {}
+                        Err(e) if e.status == Some(423) => {
+                            tokio::time::sleep(*backoff).await;
+                            if !*wait {
+                                return Err(e.into());
+                            }
+                        }
                         Err(e) => return Err(e.into()),
                     }
                 }

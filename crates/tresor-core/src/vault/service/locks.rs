@@ -46,6 +46,15 @@ impl VaultService {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, rights) = loaded.visible_entry(entry)?;
         require(rights, Permission::Modify, "this entry")?;
+        // Refused with one read when someone else plainly holds it: under contention most attempts are refusals,
+        // and each would otherwise take a write transaction (on SQLite, queueing behind the holder's own writes).
+        // The store decides again inside its transaction, so a lock released or taken meanwhile is judged right.
+        let db = loaded.snapshot.database.id;
+        if let Some(held) = self.vault.entry_lock(db, entry, self.clock.now()).await?
+            && held.session != caller.session_id()
+        {
+            return Err(CoreError::Locked(Box::new(self.lock_holder(held).await?)));
+        }
         let limit = self.lock_time_limit().await?;
         let now = self.clock.now();
         let wanted = EntryLock {
