@@ -54,6 +54,13 @@ pub enum ErrorCode {
     EntryLocked,
     /// This session does not hold the lock it tried to release.
     LockNotHeld,
+    /// The entry is sealed for the caller: its secrets wait for an authorised person's approval (the message says
+    /// in which state the seal is).
+    EntrySealed,
+    /// The entry has a second password and the request did not give it (`tresor-second-password`).
+    SecondPasswordRequired,
+    /// The entry's second password given is wrong.
+    SecondPasswordWrong,
     /// The database asks for a reason when an entry is deleted.
     ReasonRequired,
     /// The database's properties and permissions are protected by its custom password: send it in the
@@ -139,6 +146,9 @@ impl ErrorCode {
             Self::PreconditionFailed => "precondition_failed",
             Self::EntryLocked => "entry_locked",
             Self::LockNotHeld => "lock_not_held",
+            Self::EntrySealed => "entry_sealed",
+            Self::SecondPasswordRequired => "second_password_required",
+            Self::SecondPasswordWrong => "second_password_wrong",
             Self::ReasonRequired => "reason_required",
             Self::DatabasePasswordRequired => "database_password_required",
             Self::DatabasePasswordWrong => "database_password_wrong",

@@ -21,6 +21,9 @@ pub struct ShareRequest {
     /// RFC 3339, exclusive, in the future; absent: until the share is taken back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<String>,
+    /// Seal the entry for the user it is shared with: its secrets wait for an authorised person's approval.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::object_only")]
+    pub seal: Option<crate::SealRequest>,
 }
 
 /// The grants set on one entry (by its sharers and by administrators), with names and windows.

@@ -12,6 +12,8 @@ mod fingerprint;
 mod live;
 mod routes;
 mod routes_audit;
+mod routes_seals;
+mod routes_second_password;
 mod routes_sharing;
 mod routes_signin;
 mod routes_vault;

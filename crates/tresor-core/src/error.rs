@@ -49,6 +49,14 @@ pub enum CoreError {
     /// A release of a lock this session does not hold.
     #[error("{0}")]
     LockNotHeld(String),
+    /// The entry is sealed for the caller: its secrets wait for an authorised person's approval. The text says
+    /// what state the seal is in.
+    #[error("{0}")]
+    Sealed(String),
+    #[error("this entry is protected by a second password; give it to release its secrets")]
+    SecondPasswordRequired,
+    #[error("the entry's second password is wrong")]
+    SecondPasswordWrong,
     #[error("this database asks for a reason when an entry is deleted")]
     ReasonRequired,
     #[error("the file is larger than the limit of {limit} bytes")]

@@ -1,8 +1,8 @@
 //! The events of the server log and their numbers (seed manual, Event IDs), with the severity each is logged at.
 //!
 //! The manual's table is followed number for number. Events Tresor has that the table lacks take numbers the table
-//! leaves free in the same range (106–109 for sign-in, 644–646 for server management), listed last in each range
-//! and marked `tresor_only`. Numbers never change meaning once released.
+//! leaves free in the same range (106–109 for sign-in, 310 for entries, 644–646 for server management), listed last
+//! in each range and marked `tresor_only`. Numbers never change meaning once released.
 //!
 //! # How the manual's events map onto Tresor
 //!
@@ -44,7 +44,10 @@
 //! - **621** is recorded at every start ("first start" the first time), with no user.
 //! - Entries are named by their path (`Folder/Sub/Title`), folders by theirs, documents by the entry's path and
 //!   the file name. No record holds a password, a field value, a code or a token.
-//! - 301/302/308/309 (locks and seals) and 644 come with those features.
+//! - **308/309 and 310 (seals).** 308 is the recipient's request for approval, with its reason; 309 the recipient's
+//!   first opening of an approved entry, written before the secrets go out (it fails closed like 305). 310,
+//!   Tresor's own, is a seal set with a share, and every change of an authorised person (state, reason, time
+//!   box, authorised persons added), with the reason given.
 
 /// RFC 5424 severities the log uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -129,6 +132,7 @@ mod table {
         manual(307, Info, "An entry was moved"),
         manual(308, Notice, "Approval was requested for a sealed entry"),
         manual(309, Notice, "The seal on an entry was broken"),
+        tresor(310, Notice, "A seal on an entry was set or changed"),
         // 4xx: folders.
         manual(403, Info, "A folder was updated"),
         manual(404, Info, "A folder was created"),
@@ -234,7 +238,7 @@ mod tests {
     #[test]
     fn tresor_numbers_stay_in_their_ranges_and_off_the_manuals() {
         let own: Vec<u16> = EVENTS.iter().filter(|e| e.tresor_only).map(|e| e.id).collect();
-        assert_eq!(own, [106, 107, 108, 109, 644, 645, 646]);
+        assert_eq!(own, [106, 107, 108, 109, 310, 644, 645, 646]);
         assert_eq!(event(620).map(|e| e.description), Some("The two-factor authentication of a user was reset"));
         assert_eq!((Severity::Error.code(), Severity::Informational.code()), (3, 6));
     }

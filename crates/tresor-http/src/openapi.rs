@@ -41,6 +41,8 @@ use crate::routes;
         routes::entries::restore, routes::entries::totp,
         routes::events::stream,
         routes::sharing::share, routes::sharing::list, routes::sharing::unshare,
+        routes::seals::list, routes::seals::request, routes::seals::set, routes::seals::add_authorized,
+        routes::second_password::set, routes::second_password::remove,
         routes::locks::lock, routes::locks::show, routes::locks::unlock, routes::locks::list, routes::locks::break_lock,
         routes::attachments::upload, routes::attachments::list, routes::attachments::download,
         routes::attachments::delete,

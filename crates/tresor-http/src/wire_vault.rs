@@ -211,8 +211,10 @@ fn field_view(name: &str, value: &FieldValue, reveal: bool) -> api::FieldView {
     }
 }
 
-/// An opened entry; secrets only when `reveal`.
-pub fn entry(e: &OpenedEntry, reveal: bool) -> api::EntryView {
+/// An opened entry; secrets only when the core released them ([`OpenedEntry::revealed`]: asked for, and past the
+/// seal gate). This layer cannot reveal on its own.
+pub fn entry(e: &OpenedEntry) -> api::EntryView {
+    let reveal = e.revealed();
     let body = &e.body;
     api::EntryView {
         id: e.meta.id.to_string(),

@@ -32,6 +32,8 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
     schema::portable::AUDIT,
     schema::portable::AUDIT_USER_INDEX,
     schema::portable::ENTRY_LOCKS,
+    schema::portable::ENTRY_SEALS,
+    schema::portable::ENTRY_SECOND_PASSWORDS,
 ];
 
 /// The embedded migrations of this engine.

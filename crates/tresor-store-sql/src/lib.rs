@@ -28,6 +28,8 @@ mod vault_grants;
 mod vault_impl;
 mod vault_locks;
 mod vault_rows;
+mod vault_seals;
+mod vault_second_passwords;
 
 use std::sync::Arc;
 
@@ -59,6 +61,10 @@ impl Engine {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// On SQLite, a pool of one connection that every write transaction uses: writers queue for it in the pool,
+    /// in order and without sleeping, instead of meeting at SQLite's write lock, whose busy handler sleeps in
+    /// steps of 1, 2, 5 … 100 ms.
+    write_pool: Option<AnyPool>,
     engine: Engine,
     log_appender: Option<Arc<dyn LogAppender>>,
 }
@@ -81,7 +87,14 @@ impl SqlStore {
     /// Wraps a pool. The caller has configured its connections and brought the schema up to date
     /// ([`schema::migrate`]).
     pub fn new(pool: AnyPool, engine: Engine) -> Self {
-        Self { pool, engine, log_appender: None }
+        Self { pool, write_pool: None, engine, log_appender: None }
+    }
+
+    /// Runs every write transaction on `pool` (SQLite: one connection) instead of the shared pool.
+    #[must_use]
+    pub fn with_write_pool(mut self, pool: AnyPool) -> Self {
+        self.write_pool = Some(pool);
+        self
     }
 
     /// Appends to the log through `appender` instead of the pool.
@@ -109,6 +122,9 @@ impl SqlStore {
         if let Some(appender) = &self.log_appender {
             appender.close().await;
         }
+        if let Some(pool) = &self.write_pool {
+            pool.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -117,9 +133,10 @@ impl SqlStore {
     /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and
     /// writes later cannot wait for the lock and fails with SQLITE_BUSY instead.
     async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let pool = self.write_pool.as_ref().unwrap_or(&self.pool);
         let tx = match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Engine::Postgres => self.pool.begin().await,
+            Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => pool.begin().await,
         };
         tx.map_err(self.fail(error::GENERIC))
     }

@@ -34,6 +34,20 @@ pub mod portable {
         description: "entry locks",
         sql: include_str!("../migrations/0007_entry_locks.sql"),
     };
+
+    /// Sealed entries and their authorised persons.
+    pub const ENTRY_SEALS: EmbeddedMigration = EmbeddedMigration {
+        version: 8,
+        description: "entry seals",
+        sql: include_str!("../migrations/0008_entry_seals.sql"),
+    };
+
+    /// Second passwords of entries (their Argon2id verifiers).
+    pub const ENTRY_SECOND_PASSWORDS: EmbeddedMigration = EmbeddedMigration {
+        version: 9,
+        description: "entry second passwords",
+        sql: include_str!("../migrations/0009_entry_second_passwords.sql"),
+    };
 }
 
 /// One migration compiled into the binary, usually with `include_str!`.

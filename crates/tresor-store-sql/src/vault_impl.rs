@@ -6,10 +6,12 @@ use tresor_core::vault::{
     AttachmentMeta, Database, DatabaseListing, EntryLock, EntryMeta, EntryUpdate, EntryVersion, Folder, FolderContents,
     NewAttachment, NewEntry, VaultStore, VersionInfo, WriteCheck,
 };
-use tresor_core::{AttachmentId, DatabaseId, EntryId, FolderId, SessionId, StoreError, Timestamp};
+use tresor_core::vault::{EntrySeal, SealChange};
+use tresor_core::{AttachmentId, DatabaseId, EntryId, FolderId, SessionId, StoreError, Timestamp, UserId};
 
+use crate::vault_second_passwords as second;
 use crate::{SqlStore, vault_attachments as attachments, vault_databases as databases, vault_entries as entries};
-use crate::{vault_folders as folders, vault_grants as grants, vault_locks as locks};
+use crate::{vault_folders as folders, vault_grants as grants, vault_locks as locks, vault_seals as seals};
 
 #[async_trait]
 impl VaultStore for SqlStore {
@@ -198,5 +200,36 @@ impl VaultStore for SqlStore {
     }
     async fn put_server_policy(&self, policy: &ServerPolicy) -> Result<(), StoreError> {
         grants::put_server_policy(self, policy).await
+    }
+
+    async fn insert_seal(&self, seal: &EntrySeal) -> Result<(), StoreError> {
+        seals::insert_seal(self, seal).await
+    }
+    async fn seal(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        recipient: UserId,
+    ) -> Result<Option<EntrySeal>, StoreError> {
+        seals::seal(self, database, entry, recipient).await
+    }
+    async fn entry_seals(&self, database: DatabaseId, entry: EntryId) -> Result<Vec<EntrySeal>, StoreError> {
+        seals::entry_seals(self, database, entry).await
+    }
+    async fn change_seal(&self, change: &SealChange) -> Result<Option<EntrySeal>, StoreError> {
+        seals::change_seal(self, change).await
+    }
+    async fn second_password(&self, database: DatabaseId, entry: EntryId) -> Result<Option<String>, StoreError> {
+        second::second_password(self, database, entry).await
+    }
+    async fn set_second_password(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        verifier: Option<&str>,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        second::set_second_password(self, database, entry, verifier, by, at).await
     }
 }

@@ -43,6 +43,8 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
     schema::portable::AUDIT,
     schema::portable::AUDIT_USER_INDEX,
     schema::portable::ENTRY_LOCKS,
+    schema::portable::ENTRY_SEALS,
+    schema::portable::ENTRY_SECOND_PASSWORDS,
 ];
 
 /// The embedded migrations of this engine.
@@ -58,21 +60,24 @@ pub async fn open(path: &Path) -> Result<SqlStore, StoreError> {
     // The `Any` driver takes a URL; SQLite's own options build it, percent-encoding the path.
     let url = SqliteConnectOptions::new().filename(path).create_if_missing(true).to_url_lossy();
     let options = AnyConnectOptions::from_url(&url).map_err(fail)?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                for pragma in PRAGMAS {
-                    conn.execute(pragma).await?;
-                }
-                Ok(())
+    let connect = |connections: u32| {
+        AnyPoolOptions::new()
+            .max_connections(connections)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    for pragma in PRAGMAS {
+                        conn.execute(pragma).await?;
+                    }
+                    Ok(())
+                })
             })
-        })
-        .connect_with(options)
-        .await
-        .map_err(fail)?;
+            .connect_with(options.clone())
+    };
+    let pool = connect(MAX_CONNECTIONS).await.map_err(fail)?;
     schema::migrate(&pool, Engine::Sqlite, &migrator()).await?;
+    // SQLite has one writer at a time: write transactions queue for one connection of their own.
+    let writer = connect(1).await.map_err(fail)?;
     let appender = log::Appender::open(path)?;
     tracing::debug!(path = %path.display(), "SQLite store open");
-    Ok(SqlStore::new(pool, Engine::Sqlite).with_log_appender(Arc::new(appender)))
+    Ok(SqlStore::new(pool, Engine::Sqlite).with_write_pool(writer).with_log_appender(Arc::new(appender)))
 }

@@ -22,6 +22,12 @@ use tresor_store_sql::{LogAppender, audit_log_insert};
 use crate::PRAGMAS;
 
 type Events = Vec<(Timestamp, AuditEvent)>;
+
+/// SQLite's busy handler for the log's connection: `attempt` counts the tries so far.
+fn retry_soon(attempt: i32) -> bool {
+    std::thread::sleep(std::time::Duration::from_micros(100));
+    attempt < 50_000
+}
 type Answer = Result<Vec<AuditRecord>, StoreError>;
 
 struct Job {
@@ -45,6 +51,9 @@ impl Appender {
             // `journal_mode` answers with a row; the others with none.
             conn.query_row(pragma, [], |_| Ok(())).or_else(ignore_no_rows).map_err(failed)?;
         }
+        // When the pool's writer holds the write lock (a commit takes about a millisecond), try again every 100 µs
+        // rather than in SQLite's default steps of 1, 2, 5 … 100 ms; give up after 5 s like the pool.
+        conn.busy_handler(Some(retry_soon)).map_err(failed)?;
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("tresor-log-append".into())

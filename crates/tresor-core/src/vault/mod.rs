@@ -24,6 +24,7 @@ pub mod database;
 pub mod entry_type;
 pub mod generator;
 pub mod lock;
+pub mod seal;
 pub mod service;
 pub mod store;
 
@@ -37,6 +38,7 @@ pub use database::{
 };
 pub use entry_type::{EntryType, FieldFormat, FieldSpec};
 pub use lock::{EntryLock, WriteCheck};
+pub use seal::{EntrySeal, Release, SealChange, SealState};
 pub use service::VaultService;
 pub use store::{
     AttachmentMeta, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, FolderContents,

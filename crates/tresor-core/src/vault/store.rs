@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use super::database::{Database, Folder};
 use super::entry_type::EntryType;
 use super::lock::{EntryLock, WriteCheck};
+use super::seal::{EntrySeal, SealChange};
 use crate::clock::Timestamp;
 use crate::ids::{AttachmentId, DatabaseId, EntryId, FolderId, SessionId, UserId};
 use crate::permissions::{EntryNode, FolderNode, Grant, ServerPolicy, Subject};
@@ -357,4 +358,33 @@ pub trait VaultStore: Send + Sync + fmt::Debug + 'static {
     async fn server_policy(&self) -> Result<ServerPolicy, StoreError>;
     /// Replaces the whole server policy ("Restore default settings" stores the default).
     async fn put_server_policy(&self, policy: &ServerPolicy) -> Result<(), StoreError>;
+
+    // Seals (`seal.rs`): one per (entry, recipient), with its authorised persons.
+    /// Stores a new seal with its authorised persons. A seal of that recipient on that entry that is unsealed is
+    /// replaced; one in any other state stays, and the answer is `Duplicate`.
+    async fn insert_seal(&self, seal: &EntrySeal) -> Result<(), StoreError>;
+    async fn seal(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        recipient: UserId,
+    ) -> Result<Option<EntrySeal>, StoreError>;
+    /// The entry's seals, oldest first.
+    async fn entry_seals(&self, database: DatabaseId, entry: EntryId) -> Result<Vec<EntrySeal>, StoreError>;
+    /// Applies `change` if the seal is still at `change.expected_revision`, and returns the seal after it; `None`
+    /// when the seal moved on meanwhile or is gone.
+    async fn change_seal(&self, change: &SealChange) -> Result<Option<EntrySeal>, StoreError>;
+
+    // Second passwords: one Argon2id verifier per entry, at most.
+    /// The verifier of the entry's second password, if it has one.
+    async fn second_password(&self, database: DatabaseId, entry: EntryId) -> Result<Option<String>, StoreError>;
+    /// Sets (`Some`) or removes (`None`) the entry's second password; `false` when the entry is not in the database.
+    async fn set_second_password(
+        &self,
+        database: DatabaseId,
+        entry: EntryId,
+        verifier: Option<&str>,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
 }

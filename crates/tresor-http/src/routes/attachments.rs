@@ -83,16 +83,17 @@ pub async fn list(
         ("attachment" = String, Path, description = "Attachment id")),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = "4XX", description = "not_found, invalid_parameter", body = ErrorBody),
+        (status = "4XX", description = "entry_sealed (403: the entry is sealed for the caller), second_password_required / second_password_wrong (403), not_found, invalid_parameter", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn download(
     State(s): State<AppState>,
     Authenticated(caller): Authenticated,
     ApiPath((db, entry, attachment)): ApiPath<(String, String, String)>,
+    super::second_password::SecondPassword(second): super::second_password::SecondPassword,
 ) -> Result<Response, ApiError> {
     let (entry, attachment) = ids(&entry, &attachment)?;
-    let mut download = s.vault.download(&caller, &db, entry, attachment).await?;
+    let mut download = s.vault.download_with(&caller, &db, entry, attachment, second).await?;
     // The first chunk is read before answering, so that a damaged attachment is an error, not a cut-off 200.
     let first = download.next_chunk().await?;
     let name = download.info.name.clone();

@@ -15,6 +15,7 @@ use tresor_core::EntryId;
 use tresor_core::vault::service::EntryInput;
 
 use super::page;
+use super::second_password::SecondPassword;
 use super::vault::id;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
 use crate::{ApiError, AppState, wire_vault as wv};
@@ -106,23 +107,25 @@ pub async fn create(
     let (folder, body) = wv::new_entry(req)?;
     let folder = folder.as_deref().filter(|f| !f.is_empty()).map(|f| id(f, "the folder")).transpose()?;
     let opened = s.vault.create_entry(&caller, &db, EntryInput { folder, body }).await?;
-    Ok((StatusCode::CREATED, versioned(&opened, false)))
+    Ok((StatusCode::CREATED, versioned(&opened)))
 }
 
 /// An entry as the answer carries it: the view, and its current version as the `ETag` that `If-Match` takes back.
 type Versioned = ([(header::HeaderName, HeaderValue); 1], Json<EntryView>);
 
-fn versioned(opened: &tresor_core::vault::service::OpenedEntry, reveal: bool) -> Versioned {
-    ([(header::ETAG, wv::etag(opened.meta.version))], Json(wv::entry(opened, reveal)))
+fn versioned(opened: &tresor_core::vault::service::OpenedEntry) -> Versioned {
+    ([(header::ETAG, wv::etag(opened.meta.version))], Json(wv::entry(opened)))
 }
 
-/// One entry, its current version; secrets only with `reveal=true`.
+/// One entry, its current version; secrets only with `reveal=true`, and only once the entry's seal (if it is sealed
+/// for the caller) lets them go: a sealed entry answers `entry_sealed` (403) to `reveal=true` and shows itself
+/// without secrets otherwise; the first reveal after an approval breaks the seal (309).
 #[utoipa::path(get, path = "/api/v1/vault/databases/{db}/entries/{entry}", tag = "entries", security(("bearer" = [])),
     params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id"), RevealQuery),
     responses(
         (status = 200, description = "The entry", body = EntryView,
             headers(("ETag" = String, description = "The current version, for If-Match: \"3\""))),
-        (status = "4XX", description = "not_found (also for an entry the caller may not see), invalid_parameter", body = ErrorBody),
+        (status = "4XX", description = "entry_sealed (403: reveal=true on an entry sealed for the caller), second_password_required / second_password_wrong (403: reveal=true on an entry with a second password, without it or with a wrong one in tresor-second-password), not_found (also for an entry the caller may not see), invalid_parameter", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn show(
@@ -130,9 +133,10 @@ pub async fn show(
     Authenticated(caller): Authenticated,
     ApiPath((db, entry)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<RevealQuery>,
+    SecondPassword(second): SecondPassword,
 ) -> Result<Versioned, ApiError> {
-    let opened = s.vault.entry(&caller, &db, entry_id(&entry)?).await?;
-    Ok(versioned(&opened, q.reveal.unwrap_or(false)))
+    let opened = s.vault.open_entry(&caller, &db, entry_id(&entry)?, q.reveal.unwrap_or(false), second).await?;
+    Ok(versioned(&opened))
 }
 
 /// Change an entry (needs modify). With `If-Match` (the `ETag` of the version the change is based on), refused
@@ -157,7 +161,7 @@ pub async fn update(
 ) -> Result<Versioned, ApiError> {
     let entry = entry_id(&entry)?;
     let opened = s.vault.update_entry(&caller, &db, entry, wv::entry_change(req, if_match)?).await?;
-    Ok(versioned(&opened, false))
+    Ok(versioned(&opened))
 }
 
 /// Delete an entry with its history and attachments (needs delete; a reason when the database asks for one).
@@ -199,7 +203,7 @@ pub async fn move_to(
 ) -> Result<Versioned, ApiError> {
     let folder = req.folder.as_deref().filter(|f| !f.is_empty()).map(|f| id(f, "the folder")).transpose()?;
     let opened = s.vault.move_entry(&caller, &db, entry_id(&entry)?, folder, if_match).await?;
-    Ok(versioned(&opened, false))
+    Ok(versioned(&opened))
 }
 
 /// An entry's versions, newest first.
@@ -238,7 +242,7 @@ pub async fn history(
         ("version" = u32, Path, description = "Version number"), RevealQuery),
     responses(
         (status = 200, description = "That version", body = EntryView),
-        (status = "4XX", description = "not_found, invalid_parameter", body = ErrorBody),
+        (status = "4XX", description = "entry_sealed (403: reveal=true on an entry sealed for the caller), second_password_required / second_password_wrong (403: reveal=true on an entry with a second password, without it or with a wrong one in tresor-second-password), not_found, invalid_parameter", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn version(
@@ -246,9 +250,11 @@ pub async fn version(
     Authenticated(caller): Authenticated,
     ApiPath((db, entry, version)): ApiPath<(String, String, u32)>,
     ApiQuery(q): ApiQuery<RevealQuery>,
+    SecondPassword(second): SecondPassword,
 ) -> Result<Json<EntryView>, ApiError> {
-    let opened = s.vault.entry_version(&caller, &db, entry_id(&entry)?, version).await?;
-    Ok(Json(wv::entry(&opened, q.reveal.unwrap_or(false))))
+    let entry = entry_id(&entry)?;
+    let opened = s.vault.open_version(&caller, &db, entry, version, q.reveal.unwrap_or(false), second).await?;
+    Ok(Json(wv::entry(&opened)))
 }
 
 /// Make an old version current again, as a new version (needs modify).
@@ -269,7 +275,7 @@ pub async fn restore(
     IfMatch(if_match): IfMatch,
 ) -> Result<Versioned, ApiError> {
     let opened = s.vault.restore_version(&caller, &db, entry_id(&entry)?, version, if_match).await?;
-    Ok(versioned(&opened, false))
+    Ok(versioned(&opened))
 }
 
 /// The entry's current TOTP code.
@@ -278,14 +284,15 @@ pub async fn restore(
     params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id")),
     responses(
         (status = 200, description = "The code", body = TotpCode),
-        (status = "4XX", description = "not_found (no such entry, or no TOTP secret on it), invalid_parameter", body = ErrorBody),
+        (status = "4XX", description = "entry_sealed (403: the entry is sealed for the caller), second_password_required / second_password_wrong (403), not_found (no such entry, or no TOTP secret on it), invalid_parameter", body = ErrorBody),
         (status = 500, description = "undecryptable: stored data is damaged", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn totp(
     State(s): State<AppState>,
     Authenticated(caller): Authenticated,
     ApiPath((db, entry)): ApiPath<(String, String)>,
+    SecondPassword(second): SecondPassword,
 ) -> Result<Json<TotpCode>, ApiError> {
-    let (code, period_secs, remaining_secs) = s.vault.totp_code(&caller, &db, entry_id(&entry)?).await?;
+    let (code, period_secs, remaining_secs) = s.vault.totp_code_with(&caller, &db, entry_id(&entry)?, second).await?;
     Ok(Json(TotpCode { code: WirePassword::new(code.expose_secret()), period_secs, remaining_secs }))
 }

@@ -9,6 +9,8 @@ pub(crate) mod groups;
 pub(crate) mod locks;
 pub(crate) mod log;
 pub(crate) mod log_admin;
+pub(crate) mod seals;
+pub(crate) mod second_password;
 pub(crate) mod server;
 pub(crate) mod sharing;
 pub(crate) mod signin;
@@ -92,6 +94,14 @@ pub fn router(state: AppState) -> Router {
         .route("/vault/databases/{db}/entries/{entry}/totp", get(entries::totp))
         .route("/vault/databases/{db}/entries/{entry}/shares", get(sharing::list).post(sharing::share))
         .route("/vault/databases/{db}/entries/{entry}/shares/{kind}/{name}", axum::routing::delete(sharing::unshare))
+        .route("/vault/databases/{db}/entries/{entry}/seal", get(seals::list))
+        .route("/vault/databases/{db}/entries/{entry}/seal/request", post(seals::request))
+        .route("/vault/databases/{db}/entries/{entry}/seals/{user}", put(seals::set))
+        .route("/vault/databases/{db}/entries/{entry}/seals/{user}/authorized", post(seals::add_authorized))
+        .route(
+            "/vault/databases/{db}/entries/{entry}/second-password",
+            put(second_password::set).delete(second_password::remove),
+        )
         .route(
             "/vault/databases/{db}/entries/{entry}/attachments",
             get(attachments::list).post(attachments::upload).layer(DefaultBodyLimit::disable()),

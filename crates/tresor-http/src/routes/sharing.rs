@@ -16,13 +16,14 @@ use crate::{ApiError, AppState, wire_vault as wv};
 
 /// Share the entry with a user or group: each permission must be one of an entry's (access, read, modify, delete,
 /// share, seal) that the caller holds on it now; a window's end must be in the future. A share with `valid_to`
-/// ends by itself. Recorded as 623.
+/// ends by itself. Recorded as 623. With `seal`, the entry is sealed for the user it is shared with (needs `seal`
+/// on the entry; 310): its secrets wait for one of the named authorised persons to approve.
 #[utoipa::path(post, path = "/api/v1/vault/databases/{db}/entries/{entry}/shares", tag = "entries",
     request_body = ShareRequest, security(("bearer" = [])),
     params(("db" = String, Path, description = "Database id or name"), ("entry" = String, Path, description = "Entry id")),
     responses(
         (status = 200, description = "The entry's grants after the share", body = ShareList),
-        (status = "4XX", description = "forbidden (403: no share on the entry, or a permission the caller does not hold, named; a denial the share would lift), not_found (the entry, user or group), validation_failed (422: no permission, one that is not an entry's, an empty or past window, oneself), invalid_value (a time that is not RFC 3339), invalid_parameter, invalid_body", body = ErrorBody),
+        (status = "4XX", description = "forbidden (403: no share on the entry, or a permission the caller does not hold, named; a denial the share would lift), not_found (the entry, user or group), validation_failed (422: no permission, one that is not an entry's, an empty or past window, oneself; a seal for a group, without authorised persons, or naming one without admin rights on the database), conflict (409: sealed for that user already), invalid_value (a time that is not RFC 3339), invalid_parameter, invalid_body", body = ErrorBody),
         (status = 503, description = "The store is unavailable", body = ErrorBody)))]
 pub async fn share(
     State(s): State<AppState>,
@@ -37,7 +38,8 @@ pub async fn share(
         valid_from: req.valid_from.as_deref().map(|t| wv::time_in(t, "valid_from")).transpose()?,
         valid_to: req.valid_to.as_deref().map(|t| wv::time_in(t, "valid_to")).transpose()?,
     };
-    let (database, shares) = s.vault.share_entry(&caller, &db, entry, request).await?;
+    let seal = req.seal.map(|seal| seal.authorized);
+    let (database, shares) = s.vault.share_sealed(&caller, &db, entry, request, seal.as_deref()).await?;
     Ok(Json(share_list(&database, entry, &shares)))
 }
 

@@ -12,6 +12,8 @@ mod vault_attachments;
 mod vault_entries;
 mod vault_grants;
 mod vault_locks;
+mod vault_seals;
+mod vault_second_passwords;
 mod vault_tree;
 
 pub use audit::*;
@@ -26,6 +28,8 @@ pub use vault_attachments::*;
 pub use vault_entries::*;
 pub use vault_grants::*;
 pub use vault_locks::*;
+pub use vault_seals::*;
+pub use vault_second_passwords::*;
 pub use vault_tree::*;
 
 use tresor_core::StoreError;

@@ -24,6 +24,8 @@ mod vault_address;
 mod vault_attach;
 mod vault_edit;
 mod vault_entry;
+mod vault_seal;
+mod vault_second;
 mod vault_share;
 mod vault_watch;
 mod vault_write;

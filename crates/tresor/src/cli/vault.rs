@@ -21,10 +21,11 @@ use super::vault_edit::EditArgs;
 use super::vault_entry::{
     EntryArg, GetArgs, HistoryArgs, MvArgs, RmArgs, ShowArgs, entry_fields, entry_table, join_path, masked,
 };
+use super::vault_seal::SealCommand;
 use super::vault_share::{ShareArgs, UnshareArgs};
 use super::vault_watch::WatchArgs;
 use super::vault_write::EntryFieldArgs;
-use super::{vault_attach, vault_edit, vault_entry, vault_share};
+use super::{vault_attach, vault_edit, vault_entry, vault_seal, vault_share};
 
 /// The most entries one listing request asks for (the API's maximum page).
 const PAGE: u32 = 1000;
@@ -72,9 +73,14 @@ pub enum VaultCommand {
     Share(ShareArgs),
     /// Take back what an entry allows a user or group.
     Unshare(UnshareArgs),
+    /// Sealed entries: show a seal, ask for approval, or (as an authorised person) approve, deny or unseal.
+    #[command(subcommand)]
+    Seal(SealCommand),
     /// Print changes to what you can see as they happen (entries, folders, locks, permissions), in one database or
     /// all.
     Watch(WatchArgs),
+    /// Set, change or remove an entry's second password: its secrets are then revealed only to whoever gives it.
+    SecondPassword(super::vault_second::SecondPasswordArgs),
 }
 
 pub async fn run(ctx: &Context, command: VaultCommand) -> Result<()> {
@@ -87,6 +93,7 @@ pub async fn run(ctx: &Context, command: VaultCommand) -> Result<()> {
         VaultCommand::Add(args) => add(ctx, args).await,
         VaultCommand::Edit(args) => vault_edit::edit(ctx, args).await,
         VaultCommand::Watch(args) => super::vault_watch::watch(ctx, args).await,
+        VaultCommand::SecondPassword(args) => super::vault_second::second_password(ctx, args).await,
         VaultCommand::Rm(args) => vault_entry::rm(ctx, args).await,
         VaultCommand::Mv(args) => vault_entry::mv(ctx, args).await,
         VaultCommand::History(args) => vault_entry::history(ctx, args).await,
@@ -100,6 +107,7 @@ pub async fn run(ctx: &Context, command: VaultCommand) -> Result<()> {
         VaultCommand::Download(args) => vault_attach::download(ctx, args).await,
         VaultCommand::Share(args) => vault_share::share(ctx, args).await,
         VaultCommand::Unshare(args) => vault_share::unshare(ctx, args).await,
+        VaultCommand::Seal(command) => vault_seal::run(ctx, command).await,
     }
 }
 

@@ -226,7 +226,7 @@ fn renewal_interval(lock: &tresor_api::EntryLockView) -> std::time::Duration {
 
 /// The edit itself, run while the lock is held.
 async fn edit_locked(ctx: &Context, client: &Client, at: &LocatedEntry) -> Result<()> {
-    let current = client.get_entry(&at.database, &at.entry, true).await?;
+    let current = super::vault_second::revealed_entry(client, &at.database, &at.entry).await?;
     if !current.revealed {
         bail!("the server did not reveal the entry's secrets; edit it with flags instead (see `tresor edit --help`)");
     }

@@ -86,7 +86,11 @@ pub async fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
     let (client, at) = entry_client(ctx, &args.entry).await?;
     let entry = match args.version {
         Some(version) => client.entry_version(&at.database, &at.entry, version, args.reveal).await,
-        None => client.get_entry(&at.database, &at.entry, args.reveal).await,
+        None if args.reveal => {
+            let revealed = super::vault_second::revealed_entry(&client, &at.database, &at.entry).await;
+            return ctx.out.show(&revealed.with_context(|| format!("cannot read {}", args.entry))?, entry_fields);
+        }
+        None => client.get_entry(&at.database, &at.entry, false).await,
     };
     ctx.out.show(&entry.with_context(|| format!("cannot read {}", args.entry))?, entry_fields)
 }
@@ -103,7 +107,7 @@ pub async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
             FieldValue::Missing => bail!("{} has no field {name}", args.entry),
             FieldValue::Empty => bail!("{name} of {} is empty", args.entry),
             FieldValue::Secret => {
-                let revealed = client.get_entry(&at.database, &at.entry, true).await?;
+                let revealed = super::vault_second::revealed_entry(&client, &at.database, &at.entry).await?;
                 match field_value(&revealed, name) {
                     FieldValue::Plain(value) => value,
                     _ => bail!("the server did not reveal {name} of {}", args.entry),

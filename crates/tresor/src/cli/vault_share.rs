@@ -4,7 +4,7 @@
 use anyhow::{Context as _, Result, bail};
 use clap::builder::PossibleValuesParser;
 use clap::{ArgGroup, Args};
-use tresor_api::{PermissionName, ShareList, ShareRequest, SubjectRef};
+use tresor_api::{PermissionName, SealRequest, ShareList, ShareRequest, SubjectRef};
 
 use super::admin_rights::{SubjectArgs, subject_text};
 use super::args::permissions;
@@ -43,8 +43,12 @@ pub struct ShareArgs {
     /// The share ends by itself at this time (RFC 3339, exclusive); without it, when taken back.
     #[arg(long, value_name = "TIME")]
     to: Option<String>,
+    /// Seal the entry for the user: its secrets wait until this authorised person (a user with admin rights on the
+    /// database) approves; repeat for several. Needs the seal permission on the entry.
+    #[arg(long = "seal-by", value_name = "ADMIN", requires = "user")]
+    seal_by: Vec<String>,
     /// List the entry's grants (who has what, until when) instead of sharing.
-    #[arg(long, conflicts_with_all = ["user", "group", "permissions", "from", "to"])]
+    #[arg(long, conflicts_with_all = ["user", "group", "permissions", "from", "to", "seal_by"])]
     list: bool,
 }
 
@@ -79,6 +83,7 @@ pub async fn share(ctx: &Context, args: ShareArgs) -> Result<()> {
         permissions: permissions(&args.permissions)?,
         valid_from: args.from.clone(),
         valid_to: args.to.clone(),
+        seal: (!args.seal_by.is_empty()).then(|| SealRequest { authorized: args.seal_by.clone() }),
     };
     let shares = client
         .share_entry(&at.database, &at.entry, &request)

@@ -209,6 +209,18 @@ impl VaultService {
         entry: EntryId,
         id: AttachmentId,
     ) -> Result<AttachmentDownload, CoreError> {
+        self.download_with(caller, database, entry, id, None).await
+    }
+
+    /// [`Self::download`], giving the entry's second password when it has one.
+    pub async fn download_with(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        id: AttachmentId,
+        second_password: Option<tresor_crypto::SecretString>,
+    ) -> Result<AttachmentDownload, CoreError> {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (entry_meta, _) = loaded.visible_entry(entry)?;
         let meta = self
@@ -217,6 +229,8 @@ impl VaultService {
             .await?
             .ok_or_else(|| CoreError::not_found("attachment"))?;
         let info = self.attachment_info(&loaded.snapshot.cipher, &meta).await?;
+        // A document is part of the entry's contents: a seal holds it back like the password.
+        self.release(caller, &loaded, &entry_meta, second_password).await?;
         let path = entry_label(&loaded, &entry_meta);
         let db = &loaded.snapshot.database;
         if db.settings.monitor_accesses {

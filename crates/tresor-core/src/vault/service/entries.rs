@@ -37,12 +37,20 @@ pub struct OpenedEntry {
     pub author_name: String,
     pub body: EntryBody,
     pub rights: PermissionSet,
+    /// Whether the core released the secrets (the seal gate passed, `seals.rs`): an answer shows the password,
+    /// secret fields and the TOTP secret only then. Private, so that only the core can say yes.
+    revealed: bool,
 }
 
 impl OpenedEntry {
     /// Whether this is the entry's current version.
     pub fn is_current(&self) -> bool {
         self.version.version == self.meta.version
+    }
+
+    /// Whether its secrets may go out: asked for, and released by the seal gate.
+    pub fn revealed(&self) -> bool {
+        self.revealed
     }
 }
 
@@ -215,21 +223,52 @@ fn wipe_and_put<T: zeroize::Zeroize>(slot: &mut T, value: Option<T>) {
 }
 
 impl VaultService {
-    /// Opens the current version of one entry the caller can see (305 when the database monitors accesses).
+    /// Opens the current version of one entry the caller can see, secrets not released (305 when the database
+    /// monitors accesses).
     pub async fn entry(&self, caller: &Caller, database: &str, entry: EntryId) -> Result<OpenedEntry, CoreError> {
-        let opened = self.open_current(caller, database, entry).await?;
+        self.open_entry(caller, database, entry, false, None).await
+    }
+
+    /// Opens the current version of one entry the caller can see; with `reveal`, its secrets are released through
+    /// the gate (refused while the entry is sealed for the caller, or without its second password).
+    pub async fn open_entry(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        reveal: bool,
+        second_password: Option<SecretString>,
+    ) -> Result<OpenedEntry, CoreError> {
+        let (loaded, mut opened) = self.open_current_loaded(caller, database, entry).await?;
+        if reveal {
+            self.release(caller, &loaded, &opened.meta, second_password).await?;
+            opened.revealed = true;
+        }
         self.accessed(caller, &opened, None).await?;
         Ok(opened)
     }
 
     /// The current version of an entry the caller can see, opened, without recording an access.
     async fn open_current(&self, caller: &Caller, database: &str, entry: EntryId) -> Result<OpenedEntry, CoreError> {
+        Ok(self.open_current_loaded(caller, database, entry).await?.1)
+    }
+
+    /// [`Self::open_current`] with the load it came from.
+    async fn open_current_loaded(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+    ) -> Result<(Loaded, OpenedEntry), CoreError> {
         let mut loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, rights) = loaded.visible_entry(entry)?;
-        let version = loaded.current.take().ok_or_else(|| CoreError::not_found("entry"))?;
+        let version = loaded.current.clone().ok_or_else(|| CoreError::not_found("entry"))?;
         let body = open_body(&loaded, &meta, version.version, &version.ciphertext)?;
         let info = VersionInfo { version: version.version, author: version.author, created_at: version.created_at };
-        self.opened(&loaded, meta, info, body, rights).await
+        let opened = self.opened(&loaded, meta, info, body, rights).await?;
+        // Kept for the gate's record, which names the entry by its title.
+        loaded.current = Some(version);
+        Ok((loaded, opened))
     }
 
     /// The entries the caller can see in `folder` (`None`: the root; `recursive`: and below it), from `offset`,
@@ -475,13 +514,26 @@ impl VaultService {
         Ok((meta, out))
     }
 
-    /// One version of an entry, opened.
+    /// One version of an entry, opened, secrets not released.
     pub async fn entry_version(
         &self,
         caller: &Caller,
         database: &str,
         entry: EntryId,
         version: u32,
+    ) -> Result<OpenedEntry, CoreError> {
+        self.open_version(caller, database, entry, version, false, None).await
+    }
+
+    /// One version of an entry, opened; with `reveal`, its secrets are released through the gate.
+    pub async fn open_version(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        version: u32,
+        reveal: bool,
+        second_password: Option<SecretString>,
     ) -> Result<OpenedEntry, CoreError> {
         let loaded = self.load(caller, database, Focus::Entry(entry)).await?;
         let (meta, rights) = loaded.visible_entry(entry)?;
@@ -492,7 +544,11 @@ impl VaultService {
             .ok_or_else(|| CoreError::not_found("version"))?;
         let body = open_body(&loaded, &meta, stored.version, &stored.ciphertext)?;
         let info = VersionInfo { version: stored.version, author: stored.author, created_at: stored.created_at };
-        let opened = self.opened(&loaded, meta, info, body, rights).await?;
+        let mut opened = self.opened(&loaded, meta, info, body, rights).await?;
+        if reveal {
+            self.release(caller, &loaded, &meta, second_password).await?;
+            opened.revealed = true;
+        }
         self.accessed(caller, &opened, Some(format!("version {}", stored.version))).await?;
         Ok(opened)
     }
@@ -527,8 +583,21 @@ impl VaultService {
         database: &str,
         entry: EntryId,
     ) -> Result<(SecretString, u32, u32), CoreError> {
-        let opened = self.open_current(caller, database, entry).await?;
+        self.totp_code_with(caller, database, entry, None).await
+    }
+
+    /// [`Self::totp_code`], giving the entry's second password when it has one.
+    pub async fn totp_code_with(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        second_password: Option<SecretString>,
+    ) -> Result<(SecretString, u32, u32), CoreError> {
+        let (loaded, opened) = self.open_current_loaded(caller, database, entry).await?;
         let totp = opened.body.totp.as_ref().ok_or_else(|| CoreError::not_found("TOTP secret on this entry"))?;
+        // A code is the secret's work: it is released only as the secret would be.
+        self.release(caller, &loaded, &opened.meta, second_password).await?;
         let key = tresor_crypto::totp::base32_decode(totp.expose_secret())
             .ok_or_else(|| CoreError::Undecryptable("the stored TOTP secret is not base32".into()))?;
         let hash = match totp.algorithm {
@@ -597,6 +666,7 @@ impl VaultService {
             version,
             body,
             rights,
+            revealed: false,
         })
     }
 }

@@ -50,6 +50,19 @@ impl VaultService {
         entry: EntryId,
         request: ShareRequest,
     ) -> Result<(Database, Vec<GrantRecord>), CoreError> {
+        self.share_sealed(caller, database, entry, request, None).await
+    }
+
+    /// [`Self::share_entry`], sealing the entry for the user it is shared with when `seal` names its authorised
+    /// persons (`seals.rs`). The seal is stored before the share, so the recipient never holds the share unsealed.
+    pub async fn share_sealed(
+        &self,
+        caller: &Caller,
+        database: &str,
+        entry: EntryId,
+        request: ShareRequest,
+        seal: Option<&[String]>,
+    ) -> Result<(Database, Vec<GrantRecord>), CoreError> {
         let Sharable { loaded, meta, rights } = self.sharable(caller, database, entry).await?;
         let permissions = entry_permissions(&request.permissions)?;
         check_window(request.valid_from, request.valid_to, loaded.now)?;
@@ -85,8 +98,23 @@ impl VaultService {
             .iter()
             .map(|p| Grant::new(object, subject, *p, Setting::Allow).within(request.valid_from, request.valid_to))
             .collect();
+        let sealed = match (seal, subject) {
+            (None, _) => None,
+            (Some(authorized), Subject::User(recipient)) => {
+                Some(self.seal_for_share(caller, &loaded, entry, recipient, authorized).await?)
+            }
+            (Some(_), Subject::Group(_)) => {
+                return Err(CoreError::Validation("an entry is sealed for one user; share it with a user".to_owned()));
+            }
+        };
+        if let Some(seal) = &sealed {
+            self.store_seal(seal).await?;
+        }
         self.put_checked_grants(&db, &grants).await?;
-        self.shares_changed(caller, &loaded, &meta, &grants, subject, name).await;
+        self.shares_changed(caller, &loaded, &meta, &grants, subject, name.clone()).await;
+        if let Some(seal) = sealed {
+            self.note_sealed(caller, &loaded, &meta, &seal, &name).await;
+        }
         self.grants_on(db, entry).await
     }
 
