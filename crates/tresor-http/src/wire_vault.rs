@@ -503,7 +503,7 @@ pub fn lock_view(
 /// A live notice as the stream sends it.
 pub fn live_event(n: &tresor_core::vault::service::LiveNotice) -> api::LiveEventView {
     api::LiveEventView {
-        kind: n.kind.to_owned(),
+        kind: n.kind.as_str().to_owned(),
         database: n.database.as_ref().map(|(id, _)| id.to_string()),
         database_name: n.database.as_ref().map(|(_, name)| name.clone()),
         entry: n.entry.map(|e| e.to_string()),

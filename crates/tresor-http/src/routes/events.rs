@@ -16,7 +16,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tresor_api::{ErrorBody, ErrorCode, LiveEventView};
 use tresor_core::Caller;
 use tresor_core::Clock as _;
-use tresor_core::vault::service::LiveListener;
+use tresor_core::vault::service::{LiveListener, NoticeKind};
 
 use crate::extract::Listening;
 use crate::{ApiError, AppState, wire_vault as wv};
@@ -81,7 +81,7 @@ async fn listen(
                     if send(&mut socket, &wv::live_event(&notice)).await.is_err() {
                         return;
                     }
-                    if notice.kind == "session_ended" {
+                    if notice.kind == NoticeKind::SessionEnded {
                         return close(socket, "the session was disconnected").await;
                     }
                 }

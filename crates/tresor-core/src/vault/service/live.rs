@@ -57,12 +57,35 @@ impl View {
     }
 }
 
+/// What a listener is told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// A change as published.
+    Change(LiveChange),
+    /// An entry came into the listener's view without being created (moved, or permissions changed).
+    EntryShown,
+    /// An entry left the listener's view without being deleted.
+    EntryHidden,
+    /// The listener's own session was disconnected by an administrator.
+    SessionEnded,
+}
+
+impl NoticeKind {
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Change(change) => change.as_str(),
+            Self::EntryShown => "entry_shown",
+            Self::EntryHidden => "entry_hidden",
+            Self::SessionEnded => "session_ended",
+        }
+    }
+}
+
 /// What a listener is told: a change it may know of, or what a change means for its view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveNotice {
-    /// `entry_created` … as published, or `entry_shown` / `entry_hidden` when an entry came into or left the
-    /// listener's view without being created or deleted, or `session_ended` when its own session was disconnected.
-    pub kind: &'static str,
+    pub kind: NoticeKind,
     pub database: Option<(DatabaseId, String)>,
     pub entry: Option<EntryId>,
     pub folder: Option<FolderId>,
@@ -94,7 +117,7 @@ impl VaultService {
         listener: &mut LiveListener,
         event: &LiveEvent,
     ) -> Result<Vec<LiveNotice>, CoreError> {
-        let notice = |kind: &'static str, database: Option<(DatabaseId, String)>| LiveNotice {
+        let notice = |kind: NoticeKind, database: Option<(DatabaseId, String)>| LiveNotice {
             kind,
             database,
             entry: event.entry,
@@ -105,7 +128,7 @@ impl VaultService {
         };
         if event.change == LiveChange::SessionDisconnected {
             let mine = event.session == Some(listener.caller.session_id());
-            return Ok(if mine { vec![notice("session_ended", None)] } else { Vec::new() });
+            return Ok(if mine { vec![notice(NoticeKind::SessionEnded, None)] } else { Vec::new() });
         }
         let Some(db) = event.database else {
             // The server policy changed: every view is worked out again when next needed.
@@ -122,29 +145,29 @@ impl VaultService {
         let mut out = Vec::new();
         match (event.change, event.entry, event.folder) {
             (LiveChange::EntryDeleted, Some(e), _) if before.entries.contains(&e) => {
-                out.push(notice(event.change.as_str(), named(&before)));
+                out.push(notice(NoticeKind::Change(event.change), named(&before)));
             }
             (LiveChange::EntryCreated | LiveChange::EntryMoved, Some(e), _) => {
                 match (before.entries.contains(&e), after.entries.contains(&e)) {
-                    (true, true) => out.push(notice(event.change.as_str(), named(&after))),
+                    (true, true) => out.push(notice(NoticeKind::Change(event.change), named(&after))),
                     (false, true) if event.change == LiveChange::EntryCreated => {
-                        out.push(notice(event.change.as_str(), named(&after)));
+                        out.push(notice(NoticeKind::Change(event.change), named(&after)));
                     }
-                    (false, true) => out.push(notice("entry_shown", named(&after))),
-                    (true, false) => out.push(notice("entry_hidden", named(&before))),
+                    (false, true) => out.push(notice(NoticeKind::EntryShown, named(&after))),
+                    (true, false) => out.push(notice(NoticeKind::EntryHidden, named(&before))),
                     (false, false) => {}
                 }
             }
             (LiveChange::EntryChanged | LiveChange::EntryLocked | LiveChange::EntryUnlocked, Some(e), _)
                 if after.entries.contains(&e) =>
             {
-                out.push(notice(event.change.as_str(), named(&after)));
+                out.push(notice(NoticeKind::Change(event.change), named(&after)));
             }
             (LiveChange::FolderDeleted, _, Some(f)) if before.folders.contains(&f) => {
-                out.push(notice(event.change.as_str(), named(&before)));
+                out.push(notice(NoticeKind::Change(event.change), named(&before)));
             }
             (LiveChange::FolderCreated | LiveChange::FolderChanged, _, Some(f)) if after.folders.contains(&f) => {
-                out.push(notice(event.change.as_str(), named(&after)));
+                out.push(notice(NoticeKind::Change(event.change), named(&after)));
             }
             _ => {}
         }
@@ -159,20 +182,24 @@ impl VaultService {
                     entry: Some(*e),
                     folder: None,
                     version: None,
-                    ..notice("entry_hidden", named(&before))
+                    ..notice(NoticeKind::EntryHidden, named(&before))
                 })
                 .chain(came.map(|e| LiveNotice {
                     entry: Some(*e),
                     folder: None,
                     version: None,
-                    ..notice("entry_shown", named(&after))
+                    ..notice(NoticeKind::EntryShown, named(&after))
                 }))
                 .collect();
-            moved.sort_by_key(|n| (n.kind, n.entry.map(|e| e.to_string())));
+            moved.sort_by_key(|n| (n.kind.as_str(), n.entry.map(|e| e.to_string())));
             let changed_view = !moved.is_empty() || before.folders != after.folders || before.open != after.open;
             if event.change == LiveChange::PermissionsChanged && changed_view {
                 let database = if after.name.is_empty() { named(&before) } else { named(&after) };
-                out.push(LiveNotice { entry: None, folder: None, ..notice(event.change.as_str(), database) });
+                out.push(LiveNotice {
+                    entry: None,
+                    folder: None,
+                    ..notice(NoticeKind::Change(event.change), database)
+                });
             }
             out.extend(moved);
             listener.views.insert(db, after);

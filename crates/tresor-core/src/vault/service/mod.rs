@@ -15,7 +15,7 @@ mod entries;
 mod folders;
 mod grants;
 mod live;
-pub use live::{LiveListener, LiveNotice};
+pub use live::{LiveListener, LiveNotice, NoticeKind};
 mod locks;
 pub use locks::{LockHolder, LockedEntry};
 mod lookup;
