@@ -204,6 +204,10 @@ async fn seals(server: &TestServer) {
     let mut rita_hears = server.login("rita", USER_PASSWORD).await.unwrap().live_events().await.unwrap();
     w.visible_without_secrets().await;
     assert!(!w.secrets_released().await);
+    // Nor can she pass it on unsealed, even holding `share`: frank would get what she may not read.
+    admin.grant(&db, vec![grant(None, rita.subject(), "share", "allow")]).await;
+    w.rita.send("POST", &shares, &share("frank", None)).await.expect(403, ErrorCode::EntrySealed);
+    w.frank.get(&w.path("")).await.expect(404, ErrorCode::NotFound);
     w.owner.send("PATCH", &w.path(""), &json!({"notes": "touched"})).await.expect_ok();
     let heard = tokio::time::timeout(Duration::from_secs(10), rita_hears.next()).await.unwrap().unwrap().unwrap();
     assert_eq!(heard.entry.as_deref(), Some(entry.as_str()));

@@ -93,6 +93,24 @@ impl VaultService {
         Err(CoreError::Conflict("the seal on this entry keeps changing; try again".to_owned()))
     }
 
+    /// Refuses a share by someone for whom the entry is sealed and not yet opened (sealed, waiting, approved but not
+    /// broken): whoever it went to would hold the entry without the seal, and could reveal what the sharer may not.
+    pub(super) async fn refuse_passing_on_sealed(
+        &self,
+        caller: &Caller,
+        db: &Database,
+        entry: EntryId,
+    ) -> Result<(), CoreError> {
+        let Some(seal) = self.vault.seal(db.id, entry, caller.user_id()).await? else { return Ok(()) };
+        match seal.release(self.clock.now()) {
+            Release::Open => Ok(()),
+            Release::Refuse(state) => Err(CoreError::Sealed(refusal(&seal, state))),
+            Release::Break => Err(CoreError::Sealed(
+                "this entry is sealed for you: it cannot be shared on until you have opened it".to_owned(),
+            )),
+        }
+    }
+
     /// Checks a seal asked for with a share (the sharer needs `seal` on the entry; the recipient is one user, not
     /// among the authorised persons; each authorised person holds admin rights on the database) and returns it,
     /// ready to store. Checked before anything is stored, so that a refusal leaves nothing behind.

@@ -64,6 +64,7 @@ impl VaultService {
         seal: Option<&[String]>,
     ) -> Result<(Database, Vec<GrantRecord>), CoreError> {
         let Sharable { loaded, meta, rights } = self.sharable(caller, database, entry).await?;
+        self.refuse_passing_on_sealed(caller, &loaded.snapshot.database, entry).await?;
         let permissions = entry_permissions(&request.permissions)?;
         check_window(request.valid_from, request.valid_to, loaded.now)?;
         let (subject, name) = self.subject(&request.subject).await?;
