@@ -104,7 +104,7 @@ impl VaultService {
             return Ok(listener);
         }
         for (database, _) in self.my_databases(&listener.caller).await? {
-            let view = self.live_view(&listener.caller, database.id).await?;
+            let view = self.live_view(&listener.caller, database.id, None).await?;
             listener.views.insert(database.id, view);
         }
         Ok(listener)
@@ -138,8 +138,11 @@ impl VaultService {
         let now = self.clock.now();
         let before = listener.views.get(&db).cloned();
         let look_again = event.change.moves_visibility() || before.as_ref().is_none_or(|v| v.is_stale(now));
-        let after =
-            if look_again { self.live_view(&listener.caller, db).await? } else { before.clone().unwrap_or_default() };
+        let after = if look_again {
+            self.live_view(&listener.caller, db, before.as_ref()).await?
+        } else {
+            before.clone().unwrap_or_default()
+        };
         let before = before.unwrap_or_default();
         let named = |view: &View| Some((db, view.name.clone()));
         let mut out = Vec::new();
@@ -170,6 +173,10 @@ impl VaultService {
                 out.push(notice(NoticeKind::Change(event.change), named(&after)));
             }
             _ => {}
+        }
+        let mut after = after;
+        if let (LiveChange::EntryDeleted, Some(e)) = (event.change, event.entry) {
+            after.entries.remove(&e);
         }
         if look_again {
             // Whatever the event, entries that came into or left the view are said so (a folder moved under a
@@ -208,7 +215,11 @@ impl VaultService {
     }
 
     /// What `caller` can see in a database now; nothing when it cannot open it.
-    async fn live_view(&self, caller: &Caller, db: DatabaseId) -> Result<View, CoreError> {
+    ///
+    /// A listener works its view out when it gets to an event, which may be after later changes were made. An entry
+    /// of `before` that no longer exists at all was deleted meanwhile: it stays in the view until its own deletion
+    /// event is judged against it, so that it is announced as deleted, not as having left the listener's sight.
+    async fn live_view(&self, caller: &Caller, db: DatabaseId, before: Option<&View>) -> Result<View, CoreError> {
         let loaded = match self.load(caller, &db.to_string(), Focus::Whole).await {
             Ok(loaded) => loaded,
             Err(CoreError::NotFound { .. } | CoreError::SuperAdminNotAClient) => return Ok(View::default()),
@@ -219,10 +230,14 @@ impl VaultService {
             loaded.snapshot.grants.iter().flat_map(|g| [g.valid_from, g.valid_to]).flatten().filter(|t| *t > now).min();
         let resolver = loaded.resolver();
         let tree = resolver.visible_tree();
+        let mut entries: HashSet<EntryId> = resolver.visible_entries().into_iter().collect();
+        if let Some(before) = before {
+            entries.extend(before.entries.iter().filter(|e| loaded.entry(**e).is_none()));
+        }
         Ok(View {
             open: true,
             name: loaded.snapshot.database.name.clone(),
-            entries: resolver.visible_entries().into_iter().collect(),
+            entries,
             folders: tree.folders.iter().filter(|f| f.visible).map(|f| f.folder.id).collect(),
             valid_until,
         })
