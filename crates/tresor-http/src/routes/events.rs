@@ -14,7 +14,6 @@ use axum::response::Response;
 use http::StatusCode;
 use tokio::sync::broadcast::error::RecvError;
 use tresor_api::{ErrorBody, ErrorCode, LiveEventView};
-use tresor_core::Caller;
 use tresor_core::Clock as _;
 use tresor_core::vault::service::{LiveListener, NoticeKind};
 
@@ -68,8 +67,7 @@ async fn listen(
                         }
                     },
                     Err(RecvError::Lagged(missed)) => {
-                        let caller = listener.caller().clone();
-                        listener.renew(caller);
+                        listener.forget_views();
                         if send(&mut socket, &plain("lagged", Some(missed))).await.is_err() {
                             return;
                         }
@@ -92,11 +90,7 @@ async fn listen(
                 Some(Ok(_)) => {}
             },
             _ = check.tick() => match s.auth.authenticate(&listening.token, listening.address).await {
-                Ok(caller) => {
-                    if !same_powers(listener.caller(), &caller) {
-                        listener.renew(caller);
-                    }
-                }
+                Ok(caller) => listener.renew(caller),
                 Err(_) => {
                     let _ = send(&mut socket, &plain("session_ended", None)).await;
                     return close(socket, "the session has ended").await;
@@ -104,12 +98,6 @@ async fn listen(
             },
         }
     }
-}
-
-/// Whether two readings of one session give the same roles and groups (what the listener's view depends on).
-fn same_powers(a: &Caller, b: &Caller) -> bool {
-    let groups = |c: &Caller| c.groups.iter().map(|g| g.id).collect::<Vec<_>>();
-    a.user.roles == b.user.roles && groups(a) == groups(b)
 }
 
 /// A message about the stream itself rather than a change.

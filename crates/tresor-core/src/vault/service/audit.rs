@@ -6,7 +6,8 @@
 //! Entries are named by their path (`Folder/Sub/Title`), folders by theirs, documents by the entry's path and the
 //! file name. Field values are never written.
 
-use super::entries::{EntryChange, OpenedEntry};
+use super::entries::OpenedEntry;
+use super::entry_change::EntryChange;
 use super::{Loaded, VaultService};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::caller::Caller;

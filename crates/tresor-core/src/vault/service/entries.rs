@@ -4,24 +4,24 @@
 //! the folder (or the database, at the root); changing one, or restoring an old version, needs modify; deleting
 //! needs delete; moving needs modify on the entry and add on the target.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tresor_crypto::SecretString;
 
 use super::audit::{changed_fields, entry_label, entry_path, in_database};
+use super::entry_change::{EntryChange, EntryInput};
+use super::listing::EntryCursor;
 use super::live::About;
-use super::{EntryReader, Focus, Loaded, VaultService, require, undecryptable};
+use super::{Focus, Loaded, VaultService, require, undecryptable};
 use crate::caller::Caller;
-use crate::clock::Timestamp;
 use crate::error::CoreError;
 use crate::ids::{EntryId, FolderId, UserId};
 use crate::live::LiveChange;
 use crate::permissions::{Object, Permission, PermissionSet};
 use crate::store::StoreError;
 use crate::vault::{
-    CustomField, Database, EntryBody, EntryMeta, EntryUpdate, FIRST_VERSION, NewEntry, TotpAlgorithm, TotpSecret,
-    VersionInfo, WriteCheck, check_kind,
+    Database, EntryBody, EntryMeta, EntryUpdate, FIRST_VERSION, NewEntry, TotpAlgorithm, VersionInfo, WriteCheck,
+    check_kind,
 };
 
 /// Longest deletion reason, in characters.
@@ -51,174 +51,6 @@ impl OpenedEntry {
     /// Whether its secrets may go out: asked for, and released by the seal gate.
     pub fn revealed(&self) -> bool {
         self.revealed
-    }
-}
-
-/// An entry in a listing: what finds it, never a secret.
-#[derive(Debug)]
-pub struct EntrySummary {
-    pub database: (crate::ids::DatabaseId, String),
-    pub meta: EntryMeta,
-    pub folder_path: String,
-    pub title: String,
-    pub username: String,
-    pub url: String,
-    pub tags: Vec<String>,
-    pub expires: Option<Timestamp>,
-    /// The stored entry did not decrypt: it is listed (so that one damaged entry does not hide a database) with
-    /// nothing of its contents; opening it fails with `undecryptable`.
-    pub damaged: bool,
-}
-
-impl EntrySummary {
-    pub(super) fn new(loaded: &Loaded, meta: EntryMeta, body: Option<&EntryBody>) -> Self {
-        Self {
-            database: (loaded.snapshot.database.id, loaded.snapshot.database.name.clone()),
-            meta,
-            folder_path: loaded.folder_path(meta.folder),
-            title: body.map(|b| b.title.clone()).unwrap_or_default(),
-            username: body.map(|b| b.username.clone()).unwrap_or_default(),
-            url: body.map(|b| b.url.clone()).unwrap_or_default(),
-            tags: body.map(|b| b.tags.clone()).unwrap_or_default(),
-            expires: body.and_then(|b| b.expires),
-            damaged: body.is_none(),
-        }
-    }
-}
-
-/// Entries read a batch at a time ([`VaultService::list_entries`]).
-#[derive(Debug)]
-pub struct EntryCursor {
-    reader: EntryReader,
-    loaded: Loaded,
-    pending: VecDeque<EntryId>,
-    /// Visible entries in scope over all pages.
-    pub total: u64,
-}
-
-/// Entries opened per batch of a listing.
-const BATCH: usize = 250;
-
-impl EntryCursor {
-    /// The next entries, opened; `None` when the listing is done.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<EntrySummary>>, CoreError> {
-        if self.pending.is_empty() {
-            return Ok(None);
-        }
-        let take = self.pending.len().min(BATCH);
-        let ids: Vec<EntryId> = self.pending.drain(..take).collect();
-        let bodies = open_entries(&self.reader, &self.loaded, &ids).await?;
-        Ok(Some(bodies.into_iter().map(|(meta, body)| EntrySummary::new(&self.loaded, meta, body.as_ref())).collect()))
-    }
-}
-
-/// Opens the current versions of `ids` (in that order; entries gone meanwhile are left out), reading them in
-/// batches. An entry that does not decrypt comes back as `None` and is logged: a listing shows it as damaged and
-/// goes on.
-pub(super) async fn open_entries(
-    reader: &EntryReader,
-    loaded: &Loaded,
-    ids: &[EntryId],
-) -> Result<Vec<(EntryMeta, Option<EntryBody>)>, CoreError> {
-    let rows = reader.many(loaded.snapshot.database.id, ids).await?;
-    rows.into_iter()
-        .map(|(meta, version)| match open_body(loaded, &meta, version.version, &version.ciphertext) {
-            Ok(body) => Ok((meta, Some(body))),
-            Err(CoreError::Undecryptable(reason)) => {
-                tracing::error!(database = %meta.database, entry = %meta.id, %reason, "a stored entry did not decrypt");
-                Ok((meta, None))
-            }
-            Err(other) => Err(other),
-        })
-        .collect()
-}
-
-/// A new entry: where it goes and what it says.
-#[derive(Debug)]
-pub struct EntryInput {
-    pub folder: Option<FolderId>,
-    pub body: EntryBody,
-}
-
-/// A change to an entry; `None` keeps the current value. Its `Debug` names what changes, never a value.
-#[derive(Default)]
-pub struct EntryChange {
-    /// Refuse the change if the entry has moved on from this version ([`CoreError::Stale`]).
-    pub expected_version: Option<u32>,
-    /// The version an `If-Match` precondition names: refuse the change with [`CoreError::PreconditionFailed`]
-    /// if the entry has moved on from it.
-    pub if_match: Option<u32>,
-    pub title: Option<String>,
-    pub username: Option<String>,
-    pub password: Option<SecretString>,
-    pub url: Option<String>,
-    pub notes: Option<String>,
-    pub tags: Option<Vec<String>>,
-    pub expires: Option<Option<Timestamp>>,
-    /// Type-specific fields to set; an empty value removes the field.
-    pub fields: Vec<(String, String)>,
-    pub custom: Option<Vec<CustomField>>,
-    pub totp: Option<Option<TotpSecret>>,
-}
-
-impl std::fmt::Debug for EntryChange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set = |present: bool| if present { "<set>" } else { "-" };
-        f.debug_struct("EntryChange")
-            .field("expected_version", &self.expected_version)
-            .field("if_match", &self.if_match)
-            .field("title", &set(self.title.is_some()))
-            .field("username", &set(self.username.is_some()))
-            .field("password", &set(self.password.is_some()))
-            .field("url", &set(self.url.is_some()))
-            .field("notes", &set(self.notes.is_some()))
-            .field("tags", &set(self.tags.is_some()))
-            .field("expires", &set(self.expires.is_some()))
-            .field("fields", &self.fields.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>())
-            .field("custom", &self.custom.as_ref().map(Vec::len))
-            .field("totp", &set(self.totp.is_some()))
-            .finish()
-    }
-}
-
-impl EntryChange {
-    fn apply(self, body: &mut EntryBody) -> Result<(), CoreError> {
-        wipe_and_put(&mut body.title, self.title);
-        wipe_and_put(&mut body.username, self.username);
-        wipe_and_put(&mut body.url, self.url);
-        wipe_and_put(&mut body.notes, self.notes);
-        wipe_and_put(&mut body.tags, self.tags);
-        // These wipe themselves when the old value drops.
-        if let Some(v) = self.password {
-            body.password = v;
-        }
-        if let Some(v) = self.custom {
-            body.custom = v;
-        }
-        if let Some(v) = self.totp {
-            body.totp = v;
-        }
-        if let Some(v) = self.expires {
-            body.expires = v;
-        }
-        for (name, value) in self.fields {
-            if value.is_empty() {
-                if body.kind.field(&name).is_none() {
-                    return Err(crate::vault::VaultError::unknown_field(body.kind, &name).into());
-                }
-                body.fields.remove(&name);
-            } else {
-                body.set_field(&name, value)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Puts `value`, if there is one, in `slot` and wipes what was there: it too is what a user typed.
-fn wipe_and_put<T: zeroize::Zeroize>(slot: &mut T, value: Option<T>) {
-    if let Some(value) = value {
-        std::mem::replace(slot, value).zeroize();
     }
 }
 

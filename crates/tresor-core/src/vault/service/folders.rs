@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::audit::{damaged, entry_path, in_database};
-use super::entries::open_entries;
+use super::listing::open_entries;
 use super::live::About;
 use super::{Focus, VaultService, require};
 use crate::audit::AuditEvent;

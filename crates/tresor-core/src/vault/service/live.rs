@@ -32,9 +32,19 @@ impl LiveListener {
         &self.caller
     }
 
-    /// Renews the caller (its session read again); what it could see is worked out again.
+    /// Renews the caller (its session read again). When its groups or roles changed, what it could see is worked
+    /// out again.
     pub fn renew(&mut self, caller: Caller) {
+        let groups = |c: &Caller| c.groups.iter().map(|g| g.id).collect::<Vec<_>>();
+        let same = self.caller.user.roles == caller.user.roles && groups(&self.caller) == groups(&caller);
         self.caller = caller;
+        if !same {
+            self.views.clear();
+        }
+    }
+
+    /// Forgets what it could see (it missed events): every view is worked out again when next needed.
+    pub fn forget_views(&mut self) {
         self.views.clear();
     }
 }

@@ -12,8 +12,10 @@ mod audit;
 mod cache;
 pub use cache::SHARED_CACHE_TTL;
 mod entries;
+mod entry_change;
 mod folders;
 mod grants;
+mod listing;
 mod live;
 pub use live::{LiveListener, LiveNotice, NoticeKind};
 mod locks;
@@ -34,9 +36,11 @@ use std::sync::{Arc, Mutex};
 
 pub use admin::{DatabaseConnection, DatabaseProperties, DatabaseUpdate, ManageDatabases};
 pub use attachments::{AttachmentDownload, AttachmentInfo, AttachmentUpload};
-pub use entries::{EntryChange, EntryCursor, EntryInput, EntrySummary, OpenedEntry};
+pub use entries::OpenedEntry;
+pub use entry_change::{EntryChange, EntryInput};
 pub use folders::{FolderChange, FolderView, OpenedDatabase};
 pub use grants::{GrantChange, GrantRecord, ObjectKey, RightsDiff, RightsReport, SubjectKey};
+pub use listing::{EntryCursor, EntrySummary};
 pub use settings::{AssignTarget, VaultSettings, VaultSettingsChange};
 
 use self::cache::{EntryIndex, Snapshot, VaultCache};

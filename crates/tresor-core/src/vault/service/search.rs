@@ -3,7 +3,7 @@
 //! Titles, user names, URLs, tags, notes and folder names are ciphertext in the store, so both open the
 //! caller's visible entries and match in memory; nothing invisible is ever opened.
 
-use super::entries::{EntrySummary, open_entries};
+use super::listing::{EntrySummary, open_entries};
 use super::{Focus, Loaded, VaultService};
 use crate::accounts::service::shorten;
 use crate::caller::Caller;
