@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use tresor_core::permissions::{Grant, ServerPolicy, Subject};
 use tresor_core::vault::{
     AttachmentMeta, Database, DatabaseListing, EntryLock, EntryMeta, EntryUpdate, EntryVersion, Folder, FolderContents,
-    NewAttachment, NewEntry, VaultStore, VersionInfo, WriteCheck,
+    GuardedEntries, NewAttachment, NewEntry, VaultStore, VersionInfo, WriteCheck,
 };
 use tresor_core::vault::{EntrySeal, SealChange};
 use tresor_core::{AttachmentId, DatabaseId, EntryId, FolderId, SessionId, StoreError, Timestamp, UserId};
@@ -218,6 +218,9 @@ impl VaultStore for SqlStore {
     }
     async fn change_seal(&self, change: &SealChange) -> Result<Option<EntrySeal>, StoreError> {
         seals::change_seal(self, change).await
+    }
+    async fn guarded_entries(&self, database: DatabaseId) -> Result<GuardedEntries, StoreError> {
+        seals::guarded_entries(self, database).await
     }
     async fn second_password(&self, database: DatabaseId, entry: EntryId) -> Result<Option<String>, StoreError> {
         second::second_password(self, database, entry).await

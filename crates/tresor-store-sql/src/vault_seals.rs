@@ -5,7 +5,7 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
-use tresor_core::vault::{EntrySeal, SealChange, SealState};
+use tresor_core::vault::{EntrySeal, GuardedEntries, SealChange, SealState};
 use tresor_core::{DatabaseId, EntryId, StoreError, Timestamp, UserId};
 
 use crate::SqlStore;
@@ -139,6 +139,26 @@ pub(crate) async fn seal(
         .await
         .map_err(store.fail(GENERIC))?;
     Ok(seals_from(&rows)?.pop())
+}
+
+/// The entries of `database` with a second password, and the (entry, recipient) pairs with a seal.
+pub(crate) async fn guarded_entries(store: &SqlStore, database: DatabaseId) -> Result<GuardedEntries, StoreError> {
+    let read = |sql: &'static str| sqlx::query(sql).bind(database.to_string()).fetch_all(store.pool());
+    let passwords = read("SELECT entry_id FROM entry_second_passwords WHERE database_id = $1")
+        .await
+        .map_err(store.fail(GENERIC))?;
+    let seals = read("SELECT entry_id, recipient_id FROM entry_seals WHERE database_id = $1")
+        .await
+        .map_err(store.fail(GENERIC))?;
+    let mut guarded = GuardedEntries::default();
+    for row in &passwords {
+        guarded.second_passwords.insert(Cols::new(row, "entry_second_passwords", "entry_id").parsed("entry_id")?);
+    }
+    for row in &seals {
+        let r = Cols::new(row, "entry_seals", "entry_id");
+        guarded.seals.insert((r.parsed("entry_id")?, r.parsed("recipient_id")?));
+    }
+    Ok(guarded)
 }
 
 pub(crate) async fn entry_seals(

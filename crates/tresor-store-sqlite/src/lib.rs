@@ -63,6 +63,8 @@ pub async fn open(path: &Path) -> Result<SqlStore, StoreError> {
     let connect = |connections: u32| {
         AnyPoolOptions::new()
             .max_connections(connections)
+            // A connection to a local file does not go stale: no round trip to test it before each query.
+            .test_before_acquire(false)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     for pragma in PRAGMAS {

@@ -61,6 +61,7 @@ macro_rules! contract_suite {
             vault_concurrent_lock_takers_one_wins,
             vault_seals_round_trip_and_change_by_revision,
             vault_concurrent_seal_changes_one_wins,
+            vault_guarded_entries_name_second_passwords_and_seals_of_one_database,
             vault_second_passwords_set_replace_remove,
             vault_grants_round_trip,
             vault_server_policy_round_trip,

@@ -42,7 +42,7 @@ pub use seal::{EntrySeal, Release, SealChange, SealState};
 pub use service::VaultService;
 pub use store::{
     AttachmentMeta, DatabaseListing, EntryMeta, EntryUpdate, EntryVersion, FIRST_VERSION, FolderContents,
-    NewAttachment, NewEntry, VaultStore, VersionInfo,
+    GuardedEntries, NewAttachment, NewEntry, VaultStore, VersionInfo,
 };
 /// The data key type [`DatabaseCipher`] wraps, for callers that hold a key of their own (tests, import).
 pub use tresor_crypto::DataKey;

@@ -28,6 +28,15 @@ pub struct FolderContents {
     pub entries: std::collections::BTreeSet<EntryId>,
 }
 
+/// The entries of a database that the release gate must look at closely: those with a second password, and the
+/// (entry, recipient) pairs that have a seal in any state. Kept with the database's snapshot, so that releasing
+/// the secrets of any other entry asks the store nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardedEntries {
+    pub second_passwords: std::collections::HashSet<EntryId>,
+    pub seals: std::collections::HashSet<(EntryId, UserId)>,
+}
+
 /// The version of a newly created entry; each update adds one.
 pub const FIRST_VERSION: u32 = 1;
 
@@ -374,6 +383,9 @@ pub trait VaultStore: Send + Sync + fmt::Debug + 'static {
     /// Applies `change` if the seal is still at `change.expected_revision`, and returns the seal after it; `None`
     /// when the seal moved on meanwhile or is gone.
     async fn change_seal(&self, change: &SealChange) -> Result<Option<EntrySeal>, StoreError>;
+
+    /// Which entries of the database have a second password or a seal.
+    async fn guarded_entries(&self, database: DatabaseId) -> Result<GuardedEntries, StoreError>;
 
     // Second passwords: one Argon2id verifier per entry, at most.
     /// The verifier of the entry's second password, if it has one.

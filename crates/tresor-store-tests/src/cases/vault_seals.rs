@@ -1,8 +1,10 @@
 //! Cases for sealed entries: a seal and its authorised persons round-trip; a seal in force is not replaced, an
 //! unsealed one is; changes apply only at the revision they were based on, so of two concurrent changes one wins;
-//! seals go with their entry and their recipient.
+//! seals go with their entry and their recipient; a database's guarded entries name its second passwords and seals.
 
-use tresor_core::vault::{EntrySeal, SealChange, SealState, WriteCheck};
+use std::collections::HashSet;
+
+use tresor_core::vault::{EntrySeal, GuardedEntries, SealChange, SealState, WriteCheck};
 use tresor_core::{EntryId, SessionId, Store, StoreError, UserId};
 
 use super::assert_err;
@@ -124,4 +126,39 @@ pub async fn vault_concurrent_seal_changes_one_wins(db: TestDb) {
         store.seal(d.id, entry.id, rita).await.unwrap().map(|s| (s.state, s.revision)),
         Some((SealState::Broken, 1))
     );
+}
+
+pub async fn vault_guarded_entries_name_second_passwords_and_seals_of_one_database(db: TestDb) {
+    let (accounts, store) = (db.store(), vault(&db));
+    let (rita, sam) = (stored_user(accounts.as_ref(), "rita").await, stored_user(accounts.as_ref(), "sam").await);
+    let (d, c) = stored_database(store.as_ref(), "Company").await;
+    let (other, oc) = stored_database(store.as_ref(), "Other").await;
+    let (plain, guarded, sealed, elsewhere) = (
+        new_entry(&c, None, "Plain"),
+        new_entry(&c, None, "Guarded"),
+        new_entry(&c, None, "Sealed"),
+        new_entry(&oc, None, "Elsewhere"),
+    );
+    for entry in [&plain, &guarded, &sealed, &elsewhere] {
+        store.insert_entry(entry).await.unwrap();
+    }
+    assert_eq!(store.guarded_entries(d.id).await.unwrap(), GuardedEntries::default());
+
+    assert!(store.set_second_password(d.id, guarded.id, Some(HASH), sam, at(1)).await.unwrap());
+    store.insert_seal(&seal(d.id, sealed.id, rita, sam, vec![sam])).await.unwrap();
+    assert!(store.set_second_password(other.id, elsewhere.id, Some(HASH), sam, at(1)).await.unwrap());
+    store.insert_seal(&seal(other.id, elsewhere.id, rita, sam, vec![sam])).await.unwrap();
+    let found = store.guarded_entries(d.id).await.unwrap();
+    assert_eq!(found.second_passwords, HashSet::from([guarded.id]));
+    assert_eq!(found.seals, HashSet::from([(sealed.id, rita)]), "one pair per recipient, this database only");
+
+    assert!(store.set_second_password(d.id, guarded.id, None, sam, at(2)).await.unwrap());
+    let check = WriteCheck { session: SessionId::random(), expected_version: None, at: at(3) };
+    assert!(store.delete_entry(d.id, sealed.id, &check).await.unwrap());
+    assert_eq!(
+        store.guarded_entries(d.id).await.unwrap(),
+        GuardedEntries::default(),
+        "removed, and gone with the entry"
+    );
+    assert_eq!(store.guarded_entries(other.id).await.unwrap().seals, HashSet::from([(elsewhere.id, rita)]));
 }

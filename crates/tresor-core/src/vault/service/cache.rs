@@ -16,7 +16,7 @@ use crate::clock::Timestamp;
 use crate::ids::{DatabaseId, EntryId, FolderId, UserId};
 use crate::permissions::{DatabaseTree, Grant, ServerPolicy, TreeError};
 use crate::store::GroupGraph;
-use crate::vault::{Database, DatabaseCipher, EntryMeta, EntryVersion};
+use crate::vault::{Database, DatabaseCipher, EntryMeta, EntryVersion, GuardedEntries};
 
 /// How long a copy is trusted without a local write dropping it when other nodes share the store.
 pub const SHARED_CACHE_TTL: Duration = Duration::from_secs(2);
@@ -40,6 +40,9 @@ pub(crate) struct Snapshot {
     pub paths: HashMap<FolderId, String>,
     /// Every entry under the tree, read when a load needs them all, dropped when one is created, moved or deleted.
     index: Mutex<Option<Arc<EntryIndex>>>,
+    /// The entries the release gate looks at closely, read when a secret is first released; dropped with the
+    /// snapshot when a seal or a second password is set through this node.
+    guarded: Mutex<Option<Arc<GuardedEntries>>>,
     loaded_at: Timestamp,
 }
 
@@ -58,6 +61,11 @@ impl Snapshot {
     /// The entry index, if one is kept.
     pub fn index(&self) -> Option<Arc<EntryIndex>> {
         self.index.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    /// The entries the release gate looks at closely, if they are kept.
+    pub fn guarded(&self) -> Option<Arc<GuardedEntries>> {
+        self.guarded.lock().ok().and_then(|slot| slot.clone())
     }
 }
 
@@ -104,6 +112,7 @@ impl Snapshot {
             grants: Arc::new(grants),
             paths,
             index: Mutex::new(None),
+            guarded: Mutex::new(None),
             loaded_at,
         }
     }
@@ -241,12 +250,35 @@ impl VaultCache {
         });
     }
 
+    /// Keeps a database's guarded entries in its snapshot, unless something changed since `generation`.
+    pub fn put_guarded(&self, snapshot: &Snapshot, guarded: Arc<GuardedEntries>, generation: u64) {
+        self.with(|i| {
+            if i.generation == generation
+                && let Ok(mut slot) = snapshot.guarded.lock()
+            {
+                *slot = Some(guarded);
+            }
+        });
+    }
+
     /// Drops a database's entry index (an entry was created, moved or deleted); its folders and grants stay.
     pub fn forget_index(&self, database: DatabaseId) {
         self.with(|i| {
             i.generation += 1;
             if let Some(snapshot) = i.databases.get(&database)
                 && let Ok(mut slot) = snapshot.index.lock()
+            {
+                *slot = None;
+            }
+        });
+    }
+
+    /// Drops a database's guarded entries (a seal or a second password was set).
+    pub fn forget_guarded(&self, database: DatabaseId) {
+        self.with(|i| {
+            i.generation += 1;
+            if let Some(snapshot) = i.databases.get(&database)
+                && let Ok(mut slot) = snapshot.guarded.lock()
             {
                 *slot = None;
             }

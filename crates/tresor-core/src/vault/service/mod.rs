@@ -44,7 +44,7 @@ pub use listing::{EntryCursor, EntrySummary};
 pub use settings::{AssignTarget, VaultSettings, VaultSettingsChange};
 
 use self::cache::{EntryIndex, Snapshot, VaultCache};
-use super::{Database, DatabaseCipher, EntryMeta, Folder, VaultError, VaultStore};
+use super::{Database, DatabaseCipher, EntryMeta, Folder, GuardedEntries, VaultError, VaultStore};
 use crate::auth::AuthService;
 use crate::caller::Caller;
 use crate::clock::{Clock, Timestamp};
@@ -450,6 +450,17 @@ impl VaultService {
         let index = Arc::new(index);
         self.cache.put_index(snapshot, Arc::clone(&index), generation);
         Ok(Some(index))
+    }
+
+    /// The entries of a database the release gate looks at closely: kept with the snapshot, or read and kept.
+    async fn guarded_entries(&self, snapshot: &Snapshot) -> Result<Arc<GuardedEntries>, CoreError> {
+        if let Some(guarded) = snapshot.guarded() {
+            return Ok(guarded);
+        }
+        let generation = self.cache.generation();
+        let guarded = Arc::new(self.vault.guarded_entries(snapshot.database.id).await?);
+        self.cache.put_guarded(snapshot, Arc::clone(&guarded), generation);
+        Ok(guarded)
     }
 
     /// Drops the cached copy of an entry after a change to it.

@@ -64,7 +64,13 @@ impl VaultService {
         second_password: Option<SecretString>,
     ) -> Result<(), CoreError> {
         let db = &loaded.snapshot.database;
-        self.second_password_given(db, meta.id, second_password).await?;
+        let guarded = self.guarded_entries(&loaded.snapshot).await?;
+        if guarded.second_passwords.contains(&meta.id) {
+            self.second_password_given(db, meta.id, second_password).await?;
+        }
+        if !guarded.seals.contains(&(meta.id, caller.user_id())) {
+            return Ok(());
+        }
         for _ in 0..RELEASE_TRIES {
             let Some(seal) = self.vault.seal(db.id, meta.id, caller.user_id()).await? else { return Ok(()) };
             let now = self.clock.now();
@@ -156,7 +162,9 @@ impl VaultService {
 
     /// Stores a checked seal; a seal in force that appeared meanwhile is a conflict.
     pub(super) async fn store_seal(&self, seal: &EntrySeal) -> Result<(), CoreError> {
-        match self.vault.insert_seal(seal).await {
+        let stored = self.vault.insert_seal(seal).await;
+        self.cache.forget_guarded(seal.database);
+        match stored {
             Err(crate::store::StoreError::Duplicate(_)) => {
                 Err(CoreError::Conflict("the entry was sealed for this user meanwhile".to_owned()))
             }

@@ -52,7 +52,9 @@ impl VaultService {
             None => None,
         };
         let now = self.clock.now();
-        if !self.vault.set_second_password(db.id, entry, verifier.as_deref(), caller.user_id(), now).await? {
+        let set = self.vault.set_second_password(db.id, entry, verifier.as_deref(), caller.user_id(), now).await;
+        self.cache.forget_guarded(db.id);
+        if !set? {
             return Err(CoreError::not_found("entry"));
         }
         let what = if verifier.is_some() { "second password set" } else { "second password removed" };
