@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use async_trait::async_trait;
 use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
-use tresor_core::audit::{AuditEvent, AuditRecord};
+use tresor_core::audit::{AuditEvent, AuditRecord, hex_of};
 use tresor_core::{StoreError, Timestamp};
 use tresor_store_sql::{LogAppender, audit_log_insert};
 
@@ -99,7 +99,8 @@ fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
 fn append(conn: &mut Connection, insert: &str, events: Events) -> Answer {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
     let (seq, hash): (i64, String) = tx
-        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .and_then(|mut head| head.query_row([], |row| Ok((row.get(0)?, row.get(1)?))))
         .map_err(failed)?;
     let bad_head = || StoreError::Corrupt("audit_head of row 1 is not valid".into());
     let seq = u64::try_from(seq).map_err(|_| bad_head())?;
@@ -108,6 +109,7 @@ fn append(conn: &mut Connection, insert: &str, events: Events) -> Answer {
     let records = AuditRecord::chain_on((seq, prev), events);
     {
         let mut insert = tx.prepare_cached(insert).map_err(failed)?;
+        let (mut prev_hex, mut hash_hex) = ([0u8; 64], [0u8; 64]);
         for r in &records {
             let e = &r.event;
             insert
@@ -126,18 +128,17 @@ fn append(conn: &mut Connection, insert: &str, events: Events) -> Answer {
                     e.object.as_ref().map(|o| &o.name),
                     e.new_object,
                     e.reason,
-                    hex::encode(r.prev_hash),
-                    hex::encode(r.hash),
+                    hex_of(&r.prev_hash, &mut prev_hex),
+                    hex_of(&r.hash, &mut hash_hex),
                 ])
                 .map_err(failed)?;
         }
     }
     if let Some(last) = records.last() {
-        tx.execute(
-            "UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1",
-            params![number(last.seq)?, hex::encode(last.hash)],
-        )
-        .map_err(failed)?;
+        let (seq, mut hex) = (number(last.seq)?, [0u8; 64]);
+        tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")
+            .and_then(|mut head| head.execute(params![seq, hex_of(&last.hash, &mut hex)]))
+            .map_err(failed)?;
     }
     tx.commit().map_err(failed)?;
     Ok(records)

@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 pub use notify::{Notification, NotificationDraft, Scope, Trigger, is_mail_address};
 pub use record::{
-    AuditEvent, AuditRecord, ChainCheck, ChainProblem, ChainVerdict, GENESIS, Named, chain_hash, verify_chain,
+    AuditEvent, AuditRecord, ChainCheck, ChainProblem, ChainVerdict, GENESIS, Named, chain_hash, hex_of, verify_chain,
 };
 pub use settings::{DEFAULT_SPOOL_MB, LoggingSettings, NewFile, RemoteLog, Transport};
 pub use store::{AuditStore, ChainHead, LogCursor, LogFilter};

@@ -135,14 +135,8 @@ impl AuditRecord {
 /// The hash of `record`: SHA-256 over the previous hash and a fixed, length-prefixed layout of every field, so
 /// that no two different records encode alike.
 pub fn chain_hash(record: &AuditRecord) -> [u8; 32] {
+    const HEAD: &[u8] = b"tresor-log-v1\0";
     let e = &record.event;
-    let mut buf = Vec::with_capacity(256);
-    buf.extend_from_slice(b"tresor-log-v1\0");
-    buf.extend_from_slice(&record.prev_hash);
-    buf.extend_from_slice(&record.seq.to_be_bytes());
-    buf.extend_from_slice(&record.at.as_millis().to_be_bytes());
-    buf.extend_from_slice(&e.event.to_be_bytes());
-    buf.push(record.severity.code());
     let address = e.address.map(|a| a.to_string());
     let fields = [
         Some(record.description.as_str()),
@@ -156,6 +150,14 @@ pub fn chain_hash(record: &AuditRecord) -> [u8; 32] {
         e.new_object.as_deref(),
         e.reason.as_deref(),
     ];
+    let fixed = HEAD.len() + 32 + 8 + 8 + 2 + 1;
+    let mut buf = Vec::with_capacity(fixed + fields.iter().map(|f| 5 + f.map_or(0, str::len)).sum::<usize>());
+    buf.extend_from_slice(HEAD);
+    buf.extend_from_slice(&record.prev_hash);
+    buf.extend_from_slice(&record.seq.to_be_bytes());
+    buf.extend_from_slice(&record.at.as_millis().to_be_bytes());
+    buf.extend_from_slice(&e.event.to_be_bytes());
+    buf.push(record.severity.code());
     for field in fields {
         match field {
             None => buf.push(0),
@@ -167,6 +169,13 @@ pub fn chain_hash(record: &AuditRecord) -> [u8; 32] {
         }
     }
     tresor_crypto::hashing::sha256(&buf)
+}
+
+/// `hash` in lower-case hex, written into `out`: how records carry their hashes in the store and in their lines.
+pub fn hex_of<'a>(hash: &[u8; 32], out: &'a mut [u8; 64]) -> &'a str {
+    // 32 bytes always fit 64 hex digits, which are ASCII.
+    let _ = hex::encode_to_slice(hash, out);
+    std::str::from_utf8(out).unwrap_or_default()
 }
 
 /// Where a chain is broken, and how.

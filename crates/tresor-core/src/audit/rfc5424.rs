@@ -37,59 +37,78 @@ impl Origin {
     }
 }
 
-/// One line, without a trailing newline.
+/// One line, without a trailing newline. Written straight into one string sized for a typical record: this runs
+/// for every record the files and the remote receiver take.
 pub fn format(record: &AuditRecord, origin: &Origin) -> String {
     let e = &record.event;
     let pri = u16::from(FACILITY) * 8 + u16::from(record.severity.code());
-    let mut line = String::with_capacity(384);
+    let mut line = String::with_capacity(640);
     let _ = write!(
         line,
-        "<{pri}>1 {} {} {APP_NAME} {} {} [{SD_ID}",
+        "<{pri}>1 {} {} {APP_NAME} {} {} [{SD_ID} seq=\"{}\" event=\"{}\" severity=\"{}\"",
         record.at.to_rfc3339(),
         origin.hostname,
         origin.procid,
-        e.event
+        e.event,
+        record.seq,
+        e.event,
+        record.severity.as_str(),
     );
-    let mut param = |name: &str, value: &str| {
-        let _ = write!(line, " {name}=\"");
-        for c in value.chars() {
-            if matches!(c, '"' | '\\' | ']') {
-                line.push('\\');
-            }
-            line.push(c);
-        }
-        line.push('"');
-    };
-    param("seq", &record.seq.to_string());
-    param("event", &e.event.to_string());
-    param("severity", record.severity.as_str());
     if let Some(u) = &e.user {
-        param("user", &u.name);
-        param("userId", &u.id);
+        param(&mut line, "user", &u.name);
+        param(&mut line, "userId", &u.id);
     }
     if let Some(a) = e.address {
-        param("address", &a.to_string());
+        // An address has no character that needs escaping.
+        let _ = write!(line, " address=\"{a}\"");
     }
     if let Some(d) = &e.database {
-        param("database", &d.name);
-        param("databaseId", &d.id);
+        param(&mut line, "database", &d.name);
+        param(&mut line, "databaseId", &d.id);
     }
     if let Some(o) = &e.object {
-        param("object", &o.name);
-        param("objectId", &o.id);
+        param(&mut line, "object", &o.name);
+        param(&mut line, "objectId", &o.id);
     }
     if let Some(n) = &e.new_object {
-        param("newObject", n);
+        param(&mut line, "newObject", n);
     }
     if let Some(r) = &e.reason {
-        param("reason", r);
+        param(&mut line, "reason", r);
     }
-    param("prev", &hex::encode(record.prev_hash));
-    param("hash", &hex::encode(record.hash));
+    let mut hex = [0u8; 64];
+    for (name, hash) in [("prev", &record.prev_hash), ("hash", &record.hash)] {
+        line.push(' ');
+        line.push_str(name);
+        line.push_str("=\"");
+        line.push_str(super::record::hex_of(hash, &mut hex));
+        line.push('"');
+    }
     line.push_str("] ");
     // The description is from the event table: printable ASCII, so plain MSG-ANY without a BOM.
-    line.extend(record.description.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()));
+    let description = record.description.as_str();
+    if description.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
+        line.push_str(description);
+    } else {
+        line.extend(description.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()));
+    }
     line
+}
+
+/// Appends ` name="value"`, escaping `"`, `\` and `]` in the value with a backslash (RFC 5424, 6.3.3).
+fn param(line: &mut String, name: &str, value: &str) {
+    line.push(' ');
+    line.push_str(name);
+    line.push_str("=\"");
+    let mut rest = value;
+    while let Some(at) = rest.find(['"', '\\', ']']) {
+        line.push_str(&rest[..at]);
+        line.push('\\');
+        line.push_str(&rest[at..=at]);
+        rest = &rest[at + 1..];
+    }
+    line.push_str(rest);
+    line.push('"');
 }
 
 #[cfg(test)]
