@@ -115,10 +115,16 @@ async fn second_password(server: &TestServer) {
     assert_eq!(tries("rita", Some(SECOND)).await, wrong);
     assert_eq!(tries("rita", Some(OTHER)).await, ok);
 
-    // Checked before the seal: without it an approved seal stays approved; with it, the seal breaks.
+    // A seal that refuses answers first, so that a sealed recipient learns nothing of guesses at the second
+    // password. Once the seal is approved the second password is checked before it: without it an approved seal
+    // stays approved; with it, the seal breaks.
     let share = json!({"subject": {"kind": "user", "name": "rita"}, "permissions": ["access", "read"],
         "seal": {"authorized": ["dba"]}});
     o.send("POST", &format!("{base}/shares"), &share).await.expect_ok();
+    let sealed = (403, Some("entry_sealed".to_owned()));
+    assert_eq!(tries("rita", Some(SECOND)).await, sealed, "a wrong guess answers as the seal");
+    assert_eq!(tries("rita", Some(OTHER)).await, sealed, "so does the right one");
+    assert_eq!(tries("rita", None).await, sealed);
     let d = As::new(&admin.raw, &dba);
     d.send("PUT", &format!("{base}/seals/rita"), &json!({"state": "approved"})).await.expect_ok();
     assert_eq!(tries("rita", None).await, required);

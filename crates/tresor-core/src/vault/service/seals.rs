@@ -52,10 +52,11 @@ const RELEASE_TRIES: usize = 4;
 
 impl VaultService {
     /// The gate every path that releases an entry's secrets goes through (the current version revealed, an old
-    /// version revealed, the TOTP code, a document). First the entry's second password, if it has one, must be
-    /// `second_password` (`second_password.rs`). Then the seal: refuses while the entry is sealed for the caller
-    /// (sealed, waiting, or an approval whose time has run out), breaks an approved seal at its first release (309,
-    /// written before anything is released) and lets unsealed and broken seals through. No seal, no change.
+    /// version revealed, the TOTP code, a document). A seal that refuses the caller (sealed, waiting, or an approval
+    /// whose time has run out) is told first, so that whoever it refuses cannot test guesses at a second password.
+    /// Then the entry's second password, if it has one, must be `second_password` (`second_password.rs`). Then an
+    /// approved seal breaks at its first release; unsealed and broken seals let the secrets through. No seal, no
+    /// change.
     pub(super) async fn release(
         &self,
         caller: &Caller,
@@ -65,34 +66,40 @@ impl VaultService {
     ) -> Result<(), CoreError> {
         let db = &loaded.snapshot.database;
         let guarded = self.guarded_entries(&loaded.snapshot).await?;
+        let mut seal = if guarded.seals.contains(&(meta.id, caller.user_id())) {
+            self.vault.seal(db.id, meta.id, caller.user_id()).await?
+        } else {
+            None
+        };
+        if let Some(s) = &seal
+            && let Release::Refuse(state) = s.release(self.clock.now())
+        {
+            return Err(CoreError::Sealed(refusal(s, state)));
+        }
         if guarded.second_passwords.contains(&meta.id) {
             self.second_password_given(db, meta.id, second_password).await?;
         }
-        if !guarded.seals.contains(&(meta.id, caller.user_id())) {
-            return Ok(());
-        }
+        let mut recorded = false;
         for _ in 0..RELEASE_TRIES {
-            let Some(seal) = self.vault.seal(db.id, meta.id, caller.user_id()).await? else { return Ok(()) };
+            let Some(current) = seal.take() else { return Ok(()) };
             let now = self.clock.now();
-            match seal.release(now) {
+            match current.release(now) {
                 Release::Open => return Ok(()),
-                Release::Refuse(state) => return Err(CoreError::Sealed(refusal(&seal, state))),
+                Release::Refuse(state) => return Err(CoreError::Sealed(refusal(&current, state))),
                 Release::Break => {
-                    let change = SealChange::of(&seal, SealState::Broken, caller.user_id(), now);
-                    let Some(broken) = self.vault.change_seal(&change).await? else { continue };
-                    let event = in_database(309, caller, db).object(meta.id, entry_label(loaded, meta));
-                    if let Err(e) = self.audit().record(event).await {
-                        // Nothing goes out without its record: the approval is put back for the next try.
-                        let back = SealChange {
-                            expected_revision: broken.revision,
-                            ..SealChange::of(&seal, SealState::Approved, seal.changed_by, seal.changed_at)
-                        };
-                        if let Err(undo) = self.vault.change_seal(&back).await {
-                            tracing::error!(entry = %meta.id, error = %undo, "a broken seal could not be put back to approved");
-                        }
-                        return Err(e);
+                    // The record first (309): once the seal reads broken, every request of the recipient's
+                    // releases, so the break must be in the log before it happens. Written once, however many
+                    // times a concurrent change makes the break be tried again.
+                    if !recorded {
+                        let event = in_database(309, caller, db).object(meta.id, entry_label(loaded, meta));
+                        self.audit().record(event).await?;
+                        recorded = true;
                     }
-                    return Ok(());
+                    let change = SealChange::of(&current, SealState::Broken, caller.user_id(), now);
+                    if self.vault.change_seal(&change).await?.is_some() {
+                        return Ok(());
+                    }
+                    seal = self.vault.seal(db.id, meta.id, caller.user_id()).await?;
                 }
             }
         }
