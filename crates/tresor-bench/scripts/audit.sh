@@ -10,7 +10,7 @@
 # CONC=n sets the connections of the second part (64).
 # Usage: [DURATION=60s] [ROUNDS=3] [SKIP_EVENTS=1] [CONC=64] crates/tresor-bench/scripts/audit.sh [release bin dir]
 set -euo pipefail
-source "$(dirname "$0")/signin-limit.sh"
+source "$(dirname "$0")/fresh-server.sh"
 bin=${1:-target/release}
 T=$bin/tresor; B=$bin/tresor-bench
 work=$(mktemp -d)
@@ -44,15 +44,8 @@ CONF
 fi
 fi
 
-$T server --data-dir "$work/data" --seats 10000 --listen 127.0.0.1:18731 --log-level warn >"$work/out" 2>"$work/err" &
-SP=$!; pids+=("$SP")
-for _ in $(seq 1 200); do grep -q "One-time" "$work/out" 2>/dev/null && break; sleep 0.05; done
-FP=$(awk '/fingerprint/ {print $NF}' "$work/out"); PW=$(awk '/One-time password/ {print $NF}' "$work/out")
-URL=https://127.0.0.1:18731
-$B seed --url $URL --trust-fingerprint "$FP" --admin-password "$PW" --new-admin-password bench-admin-password-1 \
-  --users 100 --databases 1 --folders 20 --entries-per-database 2000 --concurrency 8 >/dev/null
-# Seeding used this address's login budget: lift it for the logins of each run.
-lift_login_limit "$URL"
+start_fresh_server 18731
+seed_fresh_server --users 100 --databases 1 --folders 20 --entries-per-database 2000 --concurrency 8
 monitor() {
   curl -skf -X PATCH "$URL/api/v1/admin/databases/bench-db-1" -H "authorization: Bearer $token" \
     -H 'content-type: application/json' -d "{\"monitor_accesses\": $1}" >/dev/null

@@ -9,7 +9,7 @@
 #    one change every INTERVAL (50ms); how long after its acknowledgement each listener hears of each change.
 # Usage: [USERS=50] [LOCKERS=32] [LISTENERS=1000] [RUN=10s] [ROUNDS=2] crates/tresor-bench/scripts/together.sh [bin dir]
 set -euo pipefail
-source "$(dirname "$0")/signin-limit.sh"
+source "$(dirname "$0")/fresh-server.sh"
 bin=${1:-target/release}
 T=$bin/tresor; B=$bin/tresor-bench
 users=${USERS:-50}
@@ -19,14 +19,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-$T server --data-dir "$work/data" --seats 10000 --listen 127.0.0.1:18734 --log-level warn >"$work/out" 2>"$work/err" &
-SP=$!; pids+=("$SP")
-for _ in $(seq 1 200); do grep -q "One-time" "$work/out" 2>/dev/null && break; sleep 0.05; done
-FP=$(awk '/fingerprint/ {print $NF}' "$work/out"); PW=$(awk '/One-time password/ {print $NF}' "$work/out")
-URL=https://127.0.0.1:18734
-$B seed --url $URL --trust-fingerprint "$FP" --admin-password "$PW" --new-admin-password bench-admin-password-1 \
-  --users "$users" --databases 1 --folders 1 --entries-per-database 100 --concurrency 8 >/dev/null
-lift_login_limit "$URL"
+start_fresh_server 18734
+seed_fresh_server --users "$users" --databases 1 --folders 1 --entries-per-database 100 --concurrency 8
 grants=$(for u in $(seq 1 "$users"); do
   printf '{"object":{"kind":"database"},"subject":{"kind":"user","name":"bench-user-%s"},"permission":"modify","setting":"allow"},' "$u"
 done)

@@ -15,7 +15,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use audit_support::{Log, Want, by};
-use common::vault::{Admin, As, grant, rfc3339, unix_now};
+use common::vault::{Admin, As, grant, rfc3339, secret_paths, unix_now};
 use serde_json::{Value, json};
 use tresor_api::{ErrorCode, Role};
 use tresor_testkit::{TestServer, USER_PASSWORD};
@@ -48,12 +48,10 @@ impl World<'_> {
     /// Every path that releases a secret, as the recipient tries it: each answers 200 with the secret, or 403
     /// `entry_sealed`; nothing else.
     async fn secrets_released(&self) -> bool {
-        let tries = [
-            self.rita.get(&self.path("?reveal=true")).await,
-            self.rita.get(&self.path("/history/1?reveal=true")).await,
-            self.rita.get(&self.path("/totp")).await,
-            self.rita.get(&self.path(&format!("/attachments/{}", self.attachment))).await,
-        ];
+        let mut tries = Vec::new();
+        for path in secret_paths(&self.path(""), &self.attachment) {
+            tries.push(self.rita.get(&path).await);
+        }
         let released = tries.iter().filter(|a| a.status == 200).count();
         for a in &tries {
             if a.status != 200 {

@@ -12,7 +12,7 @@ mod common;
 
 use audit_support::{Log, Want, by};
 use common::Body;
-use common::vault::{Admin, As, grant};
+use common::vault::{Admin, As, grant, secret_paths};
 use serde_json::{Value, json};
 use tresor_api::{ErrorCode, Role, WirePassword};
 use tresor_testkit::{TestServer, USER_PASSWORD};
@@ -44,12 +44,7 @@ async fn second_password(server: &TestServer) {
     let uploaded = o.raw.send("POST", &upload, Some(o.token), Body::Raw(DOCUMENT, None)).await;
     let attachment = uploaded.expect_ok()["id"].as_str().unwrap().to_owned();
     let second = format!("{base}/second-password");
-    let secret_paths = [
-        format!("{base}?reveal=true"),
-        format!("{base}/history/1?reveal=true"),
-        format!("{base}/totp"),
-        format!("{base}/attachments/{attachment}"),
-    ];
+    let secret_paths = secret_paths(&base, &attachment);
     // Each secret path as `who` with `given` as the second password: all answer alike, and with the secrets only
     // when they answer 200.
     let tries = |who: &'static str, given: Option<&'static str>| {

@@ -135,8 +135,15 @@ impl AuditRecord {
 /// The hash of `record`: SHA-256 over the previous hash and a fixed, length-prefixed layout of every field, so
 /// that no two different records encode alike.
 pub fn chain_hash(record: &AuditRecord) -> [u8; 32] {
-    const HEAD: &[u8] = b"tresor-log-v1\0";
     let e = &record.event;
+    // Enough for a typical record (its ids and names, an entry's path, the description) without growing.
+    let mut buf = Vec::with_capacity(512);
+    buf.extend_from_slice(b"tresor-log-v1\0");
+    buf.extend_from_slice(&record.prev_hash);
+    buf.extend_from_slice(&record.seq.to_be_bytes());
+    buf.extend_from_slice(&record.at.as_millis().to_be_bytes());
+    buf.extend_from_slice(&e.event.to_be_bytes());
+    buf.push(record.severity.code());
     let address = e.address.map(|a| a.to_string());
     let fields = [
         Some(record.description.as_str()),
@@ -150,14 +157,6 @@ pub fn chain_hash(record: &AuditRecord) -> [u8; 32] {
         e.new_object.as_deref(),
         e.reason.as_deref(),
     ];
-    let fixed = HEAD.len() + 32 + 8 + 8 + 2 + 1;
-    let mut buf = Vec::with_capacity(fixed + fields.iter().map(|f| 5 + f.map_or(0, str::len)).sum::<usize>());
-    buf.extend_from_slice(HEAD);
-    buf.extend_from_slice(&record.prev_hash);
-    buf.extend_from_slice(&record.seq.to_be_bytes());
-    buf.extend_from_slice(&record.at.as_millis().to_be_bytes());
-    buf.extend_from_slice(&e.event.to_be_bytes());
-    buf.push(record.severity.code());
     for field in fields {
         match field {
             None => buf.push(0),

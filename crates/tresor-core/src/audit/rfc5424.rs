@@ -86,12 +86,7 @@ pub fn format(record: &AuditRecord, origin: &Origin) -> String {
     }
     line.push_str("] ");
     // The description is from the event table: printable ASCII, so plain MSG-ANY without a BOM.
-    let description = record.description.as_str();
-    if description.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
-        line.push_str(description);
-    } else {
-        line.extend(description.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()));
-    }
+    line.extend(record.description.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()));
     line
 }
 

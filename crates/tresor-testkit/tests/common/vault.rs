@@ -75,6 +75,17 @@ impl Admin {
 }
 
 /// A grant on the database (`object: None`), a folder (`Some(("folder", id))`) or an entry.
+/// Every path that releases an entry's secrets, for the entry whose route is `base`: the current version revealed,
+/// version 1 revealed, the TOTP code, the document `attachment`, in that order.
+pub fn secret_paths(base: &str, attachment: &str) -> [String; 4] {
+    [
+        format!("{base}?reveal=true"),
+        format!("{base}/history/1?reveal=true"),
+        format!("{base}/totp"),
+        format!("{base}/attachments/{attachment}"),
+    ]
+}
+
 pub fn grant(object: Option<(&str, &str)>, subject: (&str, &str), permission: &str, setting: &str) -> Value {
     let object = match object {
         None => json!({"kind": "database"}),

@@ -39,10 +39,10 @@ pub(crate) struct Snapshot {
     /// Every `Folder/Sub` path, by folder.
     pub paths: HashMap<FolderId, String>,
     /// Every entry under the tree, read when a load needs them all, dropped when one is created, moved or deleted.
-    index: Mutex<Option<Arc<EntryIndex>>>,
-    /// The entries the release gate looks at closely, read when a secret is first released; dropped with the
-    /// snapshot when a seal or a second password is set through this node.
-    guarded: Mutex<Option<Arc<GuardedEntries>>>,
+    pub index: Kept<EntryIndex>,
+    /// The entries the release gate looks at closely, read when a secret is first released, dropped when a seal or
+    /// a second password is set through this node.
+    pub guarded: Kept<GuardedEntries>,
     loaded_at: Timestamp,
 }
 
@@ -57,15 +57,26 @@ impl std::fmt::Debug for Snapshot {
     }
 }
 
-impl Snapshot {
-    /// The entry index, if one is kept.
-    pub fn index(&self) -> Option<Arc<EntryIndex>> {
-        self.index.lock().ok().and_then(|slot| slot.clone())
+/// What a snapshot keeps of its database beyond the tree, read when first needed and dropped alone when a local
+/// write changes it ([`VaultCache::keep`], [`VaultCache::forget_kept`]).
+pub(crate) struct Kept<T>(Mutex<Option<Arc<T>>>);
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Self(Mutex::new(None))
+    }
+}
+
+impl<T> Kept<T> {
+    /// What is kept, if anything.
+    pub fn get(&self) -> Option<Arc<T>> {
+        self.0.lock().ok().and_then(|slot| slot.clone())
     }
 
-    /// The entries the release gate looks at closely, if they are kept.
-    pub fn guarded(&self) -> Option<Arc<GuardedEntries>> {
-        self.guarded.lock().ok().and_then(|slot| slot.clone())
+    fn set(&self, value: Option<Arc<T>>) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = value;
+        }
     }
 }
 
@@ -111,8 +122,8 @@ impl Snapshot {
             tree,
             grants: Arc::new(grants),
             paths,
-            index: Mutex::new(None),
-            guarded: Mutex::new(None),
+            index: Kept::default(),
+            guarded: Kept::default(),
             loaded_at,
         }
     }
@@ -239,48 +250,22 @@ impl VaultCache {
         });
     }
 
-    /// Keeps a database's entry index in its snapshot, unless something changed since `generation`.
-    pub fn put_index(&self, snapshot: &Snapshot, index: Arc<EntryIndex>, generation: u64) {
+    /// Keeps `value` in a snapshot's `slot`, unless something changed since `generation`.
+    pub fn keep<T>(&self, slot: &Kept<T>, value: Arc<T>, generation: u64) {
         self.with(|i| {
-            if i.generation == generation
-                && let Ok(mut slot) = snapshot.index.lock()
-            {
-                *slot = Some(index);
+            if i.generation == generation {
+                slot.set(Some(value));
             }
         });
     }
 
-    /// Keeps a database's guarded entries in its snapshot, unless something changed since `generation`.
-    pub fn put_guarded(&self, snapshot: &Snapshot, guarded: Arc<GuardedEntries>, generation: u64) {
-        self.with(|i| {
-            if i.generation == generation
-                && let Ok(mut slot) = snapshot.guarded.lock()
-            {
-                *slot = Some(guarded);
-            }
-        });
-    }
-
-    /// Drops a database's entry index (an entry was created, moved or deleted); its folders and grants stay.
-    pub fn forget_index(&self, database: DatabaseId) {
+    /// Empties the slot `which` picks in a database's snapshot (what it holds changed: an entry was created, moved or
+    /// deleted, a seal or a second password was set); its folders and grants stay.
+    pub fn forget_kept<T>(&self, database: DatabaseId, which: impl FnOnce(&Snapshot) -> &Kept<T>) {
         self.with(|i| {
             i.generation += 1;
-            if let Some(snapshot) = i.databases.get(&database)
-                && let Ok(mut slot) = snapshot.index.lock()
-            {
-                *slot = None;
-            }
-        });
-    }
-
-    /// Drops a database's guarded entries (a seal or a second password was set).
-    pub fn forget_guarded(&self, database: DatabaseId) {
-        self.with(|i| {
-            i.generation += 1;
-            if let Some(snapshot) = i.databases.get(&database)
-                && let Ok(mut slot) = snapshot.guarded.lock()
-            {
-                *slot = None;
+            if let Some(snapshot) = i.databases.get(&database) {
+                which(snapshot).set(None);
             }
         });
     }

@@ -441,25 +441,25 @@ impl VaultService {
     /// Every entry of a database under its tree: kept with the snapshot, or read and kept.
     /// `None` when an entry is in a folder the snapshot does not have.
     async fn entry_index(&self, snapshot: &Snapshot) -> Result<Option<Arc<EntryIndex>>, CoreError> {
-        if let Some(index) = snapshot.index() {
+        if let Some(index) = snapshot.index.get() {
             return Ok(Some(index));
         }
         let generation = self.cache.generation();
         let metas = self.vault.list_entries(snapshot.database.id).await?;
         let Ok(index) = EntryIndex::new(&snapshot.tree, metas) else { return Ok(None) };
         let index = Arc::new(index);
-        self.cache.put_index(snapshot, Arc::clone(&index), generation);
+        self.cache.keep(&snapshot.index, Arc::clone(&index), generation);
         Ok(Some(index))
     }
 
     /// The entries of a database the release gate looks at closely: kept with the snapshot, or read and kept.
     async fn guarded_entries(&self, snapshot: &Snapshot) -> Result<Arc<GuardedEntries>, CoreError> {
-        if let Some(guarded) = snapshot.guarded() {
+        if let Some(guarded) = snapshot.guarded.get() {
             return Ok(guarded);
         }
         let generation = self.cache.generation();
         let guarded = Arc::new(self.vault.guarded_entries(snapshot.database.id).await?);
-        self.cache.put_guarded(snapshot, Arc::clone(&guarded), generation);
+        self.cache.keep(&snapshot.guarded, Arc::clone(&guarded), generation);
         Ok(guarded)
     }
 
@@ -470,7 +470,7 @@ impl VaultService {
 
     /// Drops where a database's entries are, after one was created, moved or deleted.
     fn placement_changed(&self, database: DatabaseId) {
-        self.cache.forget_index(database);
+        self.cache.forget_kept(database, |s| &s.index);
     }
 
     /// Drops the cached copy of a database after a change to its folders, grants or properties.

@@ -170,7 +170,7 @@ impl VaultService {
     /// Stores a checked seal; a seal in force that appeared meanwhile is a conflict.
     pub(super) async fn store_seal(&self, seal: &EntrySeal) -> Result<(), CoreError> {
         let stored = self.vault.insert_seal(seal).await;
-        self.cache.forget_guarded(seal.database);
+        self.cache.forget_kept(seal.database, |s| &s.guarded);
         match stored {
             Err(crate::store::StoreError::Duplicate(_)) => {
                 Err(CoreError::Conflict("the entry was sealed for this user meanwhile".to_owned()))

@@ -53,7 +53,7 @@ impl VaultService {
         };
         let now = self.clock.now();
         let set = self.vault.set_second_password(db.id, entry, verifier.as_deref(), caller.user_id(), now).await;
-        self.cache.forget_guarded(db.id);
+        self.cache.forget_kept(db.id, |s| &s.guarded);
         if !set? {
             return Err(CoreError::not_found("entry"));
         }
